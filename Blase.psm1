@@ -1,0 +1,24 @@
+# Script glue for the Blase module: loads the compiled cmdlets and registers argument completers.
+# It uses only core cmdlets and .NET, so it loads under the hosted engine of `blase` as well as in pwsh.
+# The dll sits beside this file in a built or packaged module (out/Blase, a project's bin folder); from a
+# source checkout, build first: ./build.ps1 Build (or dotnet build), which also fills out/Blase.
+$candidates = @(
+    [System.IO.Path]::Combine($PSScriptRoot, 'Blase.Cmdlets.dll'),
+    [System.IO.Path]::Combine($PSScriptRoot, 'out', 'Blase', 'Blase.Cmdlets.dll')
+)
+$dll = $null
+foreach ($c in $candidates) { if ([System.IO.File]::Exists($c)) { $dll = $c; break } }
+if (-not $dll) {
+    throw "Blase.Cmdlets.dll was not found beside $PSScriptRoot. Build the module first: ./build.ps1 Package (or dotnet build), then import out/Blase/Blase.psd1."
+}
+Import-Module -Name $dll -ErrorAction Stop
+
+$blaseFormats = [System.Enum]::GetNames([Blase.Engine.IO.Formats.SpectrumFormat])
+Register-ArgumentCompleter -CommandName Import-BlaseSpectrum -ParameterName Format -ScriptBlock {
+    param($commandName, $parameterName, $wordToComplete)
+    $blaseFormats | Where-Object { $_ -like "$wordToComplete*" } | ForEach-Object {
+        [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+    }
+}.GetNewClosure()
+
+Export-ModuleMember -Cmdlet * -Function * -Alias *

@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using Blase.Engine;
+
+namespace Blase.Cmdlets;
+
+/// <summary>What every Blase cmdlet shares: resolving paths the PowerShell way and turning engine exceptions into ErrorRecords.</summary>
+public abstract class BlaseCmdlet : PSCmdlet
+{
+    /// <summary>
+    /// Resolves -Path (wildcards) or -LiteralPath to file-system paths. A path that matches nothing is a
+    /// non-terminating error, so the rest of a batch goes on.
+    /// </summary>
+    protected IEnumerable<string> ResolvePaths(IEnumerable<string> paths, bool literal)
+    {
+        foreach (var p in paths)
+        {
+            List<string> found;
+            try
+            {
+                found = literal
+                    ? new List<string> { SessionState.Path.GetUnresolvedProviderPathFromPSPath(p) }
+                    : GetResolvedProviderPathFromPSPath(p, out _).ToList();
+            }
+            catch (ItemNotFoundException e)
+            {
+                WriteError(new ErrorRecord(new FileNotFoundException($"no such file: {p}", p, e), "PathNotFound", ErrorCategory.ObjectNotFound, p)
+                {
+                    ErrorDetails = new ErrorDetails($"no such file: {p}") { RecommendedAction = "Check the path and the wildcard pattern." },
+                });
+                continue;
+            }
+            foreach (var f in found) yield return f;
+        }
+    }
+
+    /// <summary>An ErrorRecord that says what went wrong, with what, and what to do about it.</summary>
+    protected static ErrorRecord ErrorFor(Exception e, object? target)
+    {
+        var (id, category, action) = e switch
+        {
+            FileNotFoundException => ("FileNotFound", ErrorCategory.ObjectNotFound, "Check the path."),
+            DirectoryNotFoundException => ("FolderNotFound", ErrorCategory.ObjectNotFound, "Check the folder exists."),
+            BlaseDataException => ("InvalidData", ErrorCategory.InvalidData, "Check that the file is complete and of a format Blase reads (see Get-Help Import-BlaseSpectrum)."),
+            UnauthorizedAccessException => ("AccessDenied", ErrorCategory.PermissionDenied, "Check the file's permissions."),
+            IOException => ("IOError", ErrorCategory.WriteError, "Use -Force to overwrite, or choose another path."),
+            ArgumentException => ("InvalidArgument", ErrorCategory.InvalidArgument, "Check the parameter values."),
+            OperationCanceledException => ("Cancelled", ErrorCategory.OperationStopped, "Run it again to finish."),
+            InvalidOperationException => ("InvalidOperation", ErrorCategory.InvalidOperation, "See the message."),
+            _ => ("Failed", ErrorCategory.NotSpecified, "See the message; report it if it looks like a bug."),
+        };
+        return new ErrorRecord(e, "Blase." + id, category, target)
+        {
+            ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = action },
+        };
+    }
+}

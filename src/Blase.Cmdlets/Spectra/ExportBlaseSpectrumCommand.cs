@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using Blase.Engine.IO.Formats;
+using Blase.Engine.Spectra;
+
+namespace Blase.Cmdlets.Spectra;
+
+/// <summary>
+/// <para type="synopsis">Writes spectra to FITS (binary table) or CSV files.</para>
+/// <para type="description">The format follows the extension of -Path (.fits or .csv). When -Path is a folder, each spectrum is
+/// written there as &lt;Name&gt;.fits (or -Extension). Files are written to a temporary name and renamed, so a failure never
+/// leaves a partial file. An existing file is kept unless -Force is given.</para>
+/// </summary>
+[Cmdlet(VerbsData.Export, "BlaseSpectrum", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportBlaseSpectrumCommand : BlaseCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public Spectrum InputObject { get; set; } = null!;
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>The extension used when -Path is a folder.</summary>
+    [Parameter]
+    [ValidateSet(".fits", ".csv")]
+    public string Extension { get; set; } = ".fits";
+
+    [Parameter] public SwitchParameter Force { get; set; }
+
+    /// <summary>Refuse to overwrite an existing file (the default; kept for symmetry with Export-Csv).</summary>
+    [Parameter] public SwitchParameter NoClobber { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        string target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        if (Directory.Exists(target))
+        {
+            var safe = string.Concat(InputObject.Name.Select(c => System.IO.Path.GetInvalidFileNameChars().Contains(c) || c == ' ' ? '_' : c));
+            target = System.IO.Path.Combine(target, safe + Extension);
+        }
+        if (!ShouldProcess(target, $"Write {InputObject.PixelCount} pixels of {InputObject.Name}")) return;
+        try
+        {
+            if (File.Exists(target) && (!Force || NoClobber))
+                throw new IOException($"{target} exists (use -Force to overwrite)");
+            SpectrumWriter.Write(InputObject, target, overwrite: true);
+            WriteVerbose($"wrote {target}");
+            WriteObject(new FileInfo(target));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteError(ErrorFor(e, target));
+        }
+    }
+}

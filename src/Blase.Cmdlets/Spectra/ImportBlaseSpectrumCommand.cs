@@ -1,0 +1,115 @@
+using System.Management.Automation;
+using Blase.Engine.IO.Formats;
+using Blase.Engine.Spectra;
+
+namespace Blase.Cmdlets.Spectra;
+
+/// <summary>
+/// <para type="synopsis">Reads spectra from PHOENIX, HPF, IGRINS, FITS-table, text and Starfish-grid files.</para>
+/// <para type="description">Import-BlaseSpectrum reads each file named by -Path (wildcards allowed) and emits one spectrum
+/// object per spectrum in it (a Starfish grid emits one per grid point). The format is recognized from the content;
+/// -Format forces one. Wavelengths are returned in ångström. A file that cannot be read is a non-terminating error
+/// and the other files are still read.</para>
+/// </summary>
+[Cmdlet(VerbsData.Import, "BlaseSpectrum", DefaultParameterSetName = "Path")]
+[OutputType(typeof(Spectrum))]
+public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Library", ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ParameterSetName = "LiteralPath", ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    public SpectrumFormat Format { get; set; } = SpectrumFormat.Auto;
+
+    /// <summary>Keep only these orders (their numbers in the file, from 0).</summary>
+    [Parameter]
+    public int[]? Order { get; set; }
+
+    /// <summary>Keep only pixels with min ≤ λ ≤ max (Å).</summary>
+    [Parameter]
+    [ValidateCount(2, 2)]
+    public double[]? Wavelength { get; set; }
+
+    /// <summary>A separate wavelength file: the PHOENIX WAVE file, or an HPF wavelength solution.</summary>
+    [Parameter]
+    public string? WavelengthFile { get; set; }
+
+    [Parameter]
+    [ValidateSet("Sci", "Sky", "Cal")]
+    public string Fiber { get; set; } = "Sci";
+
+    [Parameter]
+    public string? FluxExtension { get; set; }
+
+    [Parameter] public string? WavelengthColumn { get; set; }
+    [Parameter] public string? FluxColumn { get; set; }
+    [Parameter] public string? UncertaintyColumn { get; set; }
+
+    /// <summary>The unit of a text file's wavelengths, when neither its header nor its values make it clear.</summary>
+    [Parameter]
+    public WavelengthUnit? WavelengthUnit { get; set; }
+
+    [Parameter]
+    public WavelengthMedium? Medium { get; set; }
+
+    /// <summary>PHOENIX library search: -Path is the library folder.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Library")] public double Teff { get; set; }
+    [Parameter(Mandatory = true, ParameterSetName = "Library")] public double LogG { get; set; }
+    [Parameter(ParameterSetName = "Library")] [Alias("FeH")] public double Metallicity { get; set; }
+    [Parameter(ParameterSetName = "Library")] public double Alpha { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var files = ParameterSetName switch
+        {
+            "Library" => Path.Select(p => (Path: SessionState.Path.GetUnresolvedProviderPathFromPSPath(p), Library: true)),
+            "LiteralPath" => ResolvePaths(LiteralPath, true).Select(p => (Path: p, Library: false)),
+            _ => ResolvePaths(Path, false).Select(p => (Path: p, Library: false)),
+        };
+        var options = new SpectrumReadOptions
+        {
+            Format = Format,
+            WavelengthFile = WavelengthFile is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(WavelengthFile),
+            Fiber = Fiber,
+            FluxExtension = FluxExtension,
+            WavelengthColumn = WavelengthColumn,
+            FluxColumn = FluxColumn,
+            UncertaintyColumn = UncertaintyColumn,
+            WavelengthUnit = WavelengthUnit,
+            Medium = Medium,
+        };
+        var list = files.ToList();
+        for (int i = 0; i < list.Count; i++)
+        {
+            var (path, library) = list[i];
+            if (list.Count > 1)
+                WriteProgress(new ProgressRecord(1, "Import-BlaseSpectrum", System.IO.Path.GetFileName(path)) { PercentComplete = 100 * i / list.Count });
+            try
+            {
+                string file = library ? PhoenixReader.FindInLibrary(path, Teff, LogG, Metallicity, Alpha) : path;
+                if (library) WriteVerbose($"PHOENIX library: {file}");
+                foreach (var s in SpectrumReader.Read(file, options))
+                {
+                    var result = s;
+                    if (Order is not null) result = result.SelectOrders(Order);
+                    if (Wavelength is not null) result = result.Crop(Wavelength[0], Wavelength[1]);
+                    WriteVerbose($"{file}: {result.Metadata.SourceFormat}, {result}");
+                    WriteObject(result);
+                }
+            }
+            catch (Exception e) when (e is not PipelineStoppedException)
+            {
+                WriteError(ErrorFor(e, path));
+            }
+        }
+        if (list.Count > 1) WriteProgress(new ProgressRecord(1, "Import-BlaseSpectrum", "done") { RecordType = ProgressRecordType.Completed });
+    }
+}

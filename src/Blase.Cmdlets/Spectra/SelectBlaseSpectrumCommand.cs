@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using Blase.Engine.Spectra;
+
+namespace Blase.Cmdlets.Spectra;
+
+/// <summary>
+/// <para type="synopsis">Keeps some orders and/or a wavelength range of spectra.</para>
+/// <para type="description">-Order keeps the orders with those numbers (as numbered in the file, from 0); -Wavelength min,max
+/// keeps the pixels in that range, in the spectrum's unit. Orders left empty are dropped.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Select, "BlaseSpectrum")]
+[OutputType(typeof(Spectrum))]
+public sealed class SelectBlaseSpectrumCommand : BlaseCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public Spectrum InputObject { get; set; } = null!;
+
+    [Parameter] public int[]? Order { get; set; }
+
+    [Parameter]
+    [ValidateCount(2, 2)]
+    public double[]? Wavelength { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var s = InputObject;
+            if (Order is not null) s = s.SelectOrders(Order);
+            if (Wavelength is not null) s = s.Crop(Wavelength[0], Wavelength[1]);
+            WriteObject(s);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteError(ErrorFor(e, InputObject));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Blase.Engine.IO.Fits;
+using Blase.Engine.Spectra;
+
+namespace Blase.Engine.IO.Formats;
+
+/// <summary>
+/// Spectra stored as a FITS binary table: columns for wavelength, flux and optionally uncertainty, mask and order
+/// (the layout <see cref="SpectrumWriter"/> writes). A table whose wavelength cells are arrays holds one order per row.
+/// </summary>
+public static class FitsTableSpectrumReader
+{
+    public static FitsColumn? FindWavelengthColumn(FitsTable t) =>
+        ColumnNames.Find(t.Columns.Select(c => c.Name).ToList(), ColumnNames.Wavelength) is var i and >= 0 ? t.Columns[i] : null;
+
+    public static Spectrum Read(string path, IReadOnlyList<FitsHdu> hdus, SpectrumReadOptions options)
+    {
+        var table = hdus.OfType<FitsTable>().FirstOrDefault(t => options.WavelengthColumn is not null || FindWavelengthColumn(t) is not null)
+                    ?? throw new BlaseDataException("has no binary table with a wavelength column");
+        var names = table.Columns.Select(c => c.Name).ToList();
+        FitsColumn Pick(string? choice, string[] defaults, string what, bool required)
+        {
+            int i = choice is not null ? ColumnNames.Resolve(choice, names, what) : ColumnNames.Find(names, defaults);
+            if (i < 0)
+                return required ? throw new BlaseDataException($"has no {what} column (columns: {string.Join(", ", names)})") : null!;
+            if (table.Columns[i].Numbers is null && table.Columns[i].Logicals is null)
+                throw new BlaseDataException($"column '{names[i]}' is not numeric");
+            return table.Columns[i];
+        }
+        var wl = Pick(options.WavelengthColumn, ColumnNames.Wavelength, "wavelength", true);
+        var fl = Pick(options.FluxColumn, ColumnNames.Flux, "flux", true);
+        var un = Pick(options.UncertaintyColumn, ColumnNames.Uncertainty, "uncertainty", false);
+        var ord = Pick(null, ColumnNames.Order, "order", false);
+        var mk = Pick(null, ColumnNames.Mask, "mask", false);
+
+        var header = table.Header;
+        WavelengthUnit unit = options.WavelengthUnit
+            ?? (WavelengthUnits.TryParse(wl.Unit, out var u) ? u : WavelengthUnits.Guess(Statistics.Median(wl.Numbers!.Where(double.IsFinite).Take(4096))));
+        double k = WavelengthUnits.AngstromsPer(unit);
+        var medium = options.Medium ?? (header.GetString("BLASEMED") ?? hdus[0].Header.GetString("BLASEMED")) switch
+        {
+            "air" => WavelengthMedium.Air,
+            _ => WavelengthMedium.Vacuum,
+        };
+
+        var orders = new List<SpectralOrder>();
+        if (wl.Repeat > 1)
+        {
+            for (int r = 0; r < table.RowCount; r++)
+                orders.Add(SpectralOrder.FromArrays(r, Row(wl, r, k), Row(fl, r, 1), un is null ? null : Row(un, r, 1), mk is null ? null : MaskRow(mk, r)));
+        }
+        else
+        {
+            var orderOf = ord?.Numbers ?? new double[table.RowCount];
+            foreach (var group in Enumerable.Range(0, table.RowCount).GroupBy(i => (int)orderOf[i]))
+            {
+                var idx = group.ToArray();
+                orders.Add(SpectralOrder.FromArrays(group.Key,
+                    idx.Select(i => wl.Numbers![i] * k).ToArray(),
+                    idx.Select(i => fl.Numbers![i]).ToArray(),
+                    un is null ? null : idx.Select(i => un.Numbers![i]).ToArray(),
+                    mk is null ? null : idx.Select(i => MaskValue(mk, i)).ToArray()));
+            }
+        }
+
+        // Metadata lives in the primary header, or in the table's own (the WASP-69 file keeps it there).
+        var meta = SpectrumReader.MetadataFrom(hdus[0].Header, path, SpectrumFormat.FitsTable);
+        var fromTable = SpectrumReader.MetadataFrom(header, path, SpectrumFormat.FitsTable);
+        meta.Object ??= fromTable.Object;
+        meta.Instrument ??= fromTable.Instrument;
+        meta.Telescope ??= fromTable.Telescope;
+        meta.ObservationDate ??= fromTable.ObservationDate;
+        meta.BarycentricCorrection ??= fromTable.BarycentricCorrection;
+        foreach (var (key, set) in new (string, Action<double>)[]
+                 { ("PHXTEFF", v => meta.Teff = v), ("PHXLOGG", v => meta.LogG = v), ("PHXM_H", v => meta.Metallicity = v), ("PHXALPHA", v => meta.Alpha = v) })
+            if ((hdus[0].Header.GetDouble(key) ?? header.GetDouble(key)) is double v) set(v);
+
+        var steps = new List<string> { $"read FITS table columns {wl.Name}/{fl.Name}{(un is null ? "" : "/" + un.Name)}, wavelengths in {WavelengthUnits.Symbol(unit)}" };
+        steps.AddRange(hdus[0].Header.Cards.Where(c => c.Keyword == "HISTORY" && c.Comment is not null).Select(c => c.Comment!));
+        return new Spectrum(orders, WavelengthUnit.Angstrom, medium, meta, steps);
+    }
+
+    private static double[] Row(FitsColumn c, int r, double k) => c.Numbers!.AsSpan(r * c.Repeat, c.Repeat).ToArray().Select(v => v * k).ToArray();
+
+    private static bool[] MaskRow(FitsColumn c, int r) => Enumerable.Range(r * c.Repeat, c.Repeat).Select(i => MaskValue(c, i)).ToArray();
+
+    private static bool MaskValue(FitsColumn c, int i) => c.Logicals is not null ? c.Logicals[i] == true : c.Numbers![i] != 0;
+}
