@@ -68,7 +68,8 @@ public static class SpectrumReader
         if (names.Contains("SPEC_DIVIDE_A0V") || (names.Contains("WAVELENGTH") && names.Contains("TGT_SPEC")))
             return SpectrumFormat.Igrins;
         var primary = hdus[0].Header;
-        if (primary.Contains("PHXTEFF") || Path.GetFileName(path).Contains("PHOENIX", StringComparison.OrdinalIgnoreCase) && hdus[0] is FitsImage { Axes.Length: 1 })
+        bool flux1D = hdus[0] is FitsImage { Axes.Length: 1, Data.Length: > 0 };
+        if (flux1D && (primary.Contains("PHXTEFF") || Path.GetFileName(path).Contains("PHOENIX", StringComparison.OrdinalIgnoreCase)))
             return SpectrumFormat.Phoenix;
         if (hdus.OfType<FitsTable>().Any(t => FitsTableSpectrumReader.FindWavelengthColumn(t) is not null))
             return SpectrumFormat.FitsTable;
