@@ -27,27 +27,39 @@ internal sealed class ConsoleHost : PSHost
     public override void NotifyEndApplication() { }
 }
 
-internal sealed class ConsoleUI : PSHostUserInterface
+internal sealed partial class ConsoleUI : PSHostUserInterface
 {
     private readonly RawUI _raw = new();
+
+    // Escape sequences (table-header colours) help a terminal, not a log file or a pipe.
+    private static readonly bool Plain = Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null;
+
+    [System.Text.RegularExpressions.GeneratedRegex("\u001b\\[[0-9;]*[A-Za-z]")]
+    private static partial System.Text.RegularExpressions.Regex Escape();
+
+    private static string Out(string s) => Plain ? Escape().Replace(s, "") : s;
     public override PSHostRawUserInterface RawUI => _raw;
     public override string ReadLine() => Console.ReadLine() ?? "";
     public override SecureString ReadLineAsSecureString() => throw new NotSupportedException("blase cannot read secrets");
-    public override void Write(string value) => Console.Out.Write(value);
-    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(value);
-    public override void WriteLine(string value) => Console.Out.WriteLine(value);
-    public override void WriteErrorLine(string value) => Console.Error.WriteLine(value);
+    public override void Write(string value) => Console.Out.Write(Out(value));
+    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(Out(value));
+    public override void WriteLine(string value) => Console.Out.WriteLine(Out(value));
+    public override void WriteErrorLine(string value) => Console.Error.WriteLine(Out(value));
     public override void WriteDebugLine(string message) => Console.Error.WriteLine("DEBUG: " + message);
     public override void WriteVerboseLine(string message) => Console.Error.WriteLine("VERBOSE: " + message);
     public override void WriteWarningLine(string message) => Console.Error.WriteLine("WARNING: " + message);
     public override void WriteInformation(InformationRecord record) => Console.Out.WriteLine(record.MessageData?.ToString());
 
     private long _lastProgress;
+    private readonly HashSet<(long, int)> _shown = new();
     public override void WriteProgress(long sourceId, ProgressRecord record)
     {
-        // One line at most every half second: enough to follow a long job in a log without flooding it.
+        // One line at most every half second: enough to follow a long job in a log without flooding it;
+        // "done" only for an activity that showed a line.
         long now = Environment.TickCount64;
-        if (record.RecordType != ProgressRecordType.Completed && now - _lastProgress < 500) return;
+        var key = (sourceId, record.ActivityId);
+        if (record.RecordType == ProgressRecordType.Completed ? !_shown.Remove(key) : now - _lastProgress < 500) return;
+        if (record.RecordType != ProgressRecordType.Completed) _shown.Add(key);
         _lastProgress = now;
         string pct = record.PercentComplete >= 0 ? $" {record.PercentComplete}%" : "";
         Console.Error.WriteLine(record.RecordType == ProgressRecordType.Completed

@@ -11,6 +11,9 @@ Runs the script with the Blase module imported. Output goes to stdout; errors, w
 Exit code: the script's `exit N`, 1 when it stops on an error, else 0.
 """;
 
+// Build step: write the module's MAML help beside the cmdlets (see HelpWriter).
+if (args.Length == 2 && args[0] == "--write-help") return HelpWriter.Write(args[1]);
+
 bool verbose = false, progress = true;
 string? command = null, script = null;
 var scriptArgs = new List<string>();
@@ -48,12 +51,6 @@ using var runspace = RunspaceFactory.CreateRunspace(host, iss);
 runspace.Open();
 using var ps = PowerShell.Create();
 ps.Runspace = runspace;
-if (Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null)
-{
-    // Escape sequences help a terminal, not a log file or a pipe.
-    ps.AddScript("$PSStyle.OutputRendering = 'PlainText'").Invoke();
-    ps.Commands.Clear();
-}
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; ps.BeginStop(null, null); };
 
 if (script is not null)

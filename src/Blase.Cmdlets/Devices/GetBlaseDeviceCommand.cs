@@ -8,6 +8,14 @@ namespace Blase.Cmdlets.Devices;
 /// <para type="description">The CPU is always listed (Blase's own parallel backend). CUDA GPUs are found through ILGPU and the
 /// driver's libcuda; when none is found, -Verbose says why.</para>
 /// </summary>
+/// <example>
+/// <code>Get-BlaseDevice</code>
+/// <para>Lists the CPU and any CUDA GPUs; the Auto column marks the device -Device Auto would use.</para>
+/// </example>
+/// <example>
+/// <code>Get-BlaseDevice -Kind Cuda -Verbose</code>
+/// <para>Lists only GPUs, and says why none was found when there is none.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "BlaseDevice")]
 [OutputType(typeof(ComputeDevice))]
 public sealed class GetBlaseDeviceCommand : BlaseCmdlet

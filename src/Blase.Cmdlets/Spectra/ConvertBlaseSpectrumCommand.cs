@@ -9,6 +9,14 @@ namespace Blase.Cmdlets.Spectra;
 /// n − 1 = 8.34254e-5 + 2.406147e-2/(130 − s²) + 1.5998e-4/(38.9 − s²), s = 10⁴/λ_vac in Å; the inverse is solved
 /// iteratively so a round trip is exact to 1e-12. Each step is recorded in the spectrum's Provenance.</para>
 /// </summary>
+/// <example>
+/// <code>Import-BlaseSpectrum ./phoenix.fits | Convert-BlaseSpectrum -Medium Air -Unit Nanometer</code>
+/// <para>Converts a vacuum PHOENIX spectrum to air wavelengths in nm.</para>
+/// </example>
+/// <example>
+/// <code>Import-BlaseSpectrum ./hpf.fits | Convert-BlaseSpectrum -NormalizeByMedian | ForEach-Object { $_.Provenance }</code>
+/// <para>Divides each order by its median and lists the steps the spectrum has been through.</para>
+/// </example>
 [Cmdlet(VerbsData.Convert, "BlaseSpectrum")]
 [OutputType(typeof(Spectrum))]
 public sealed class ConvertBlaseSpectrumCommand : BlaseCmdlet

@@ -11,6 +11,22 @@ namespace Blase.Cmdlets.Spectra;
 /// -Format forces one. Wavelengths are returned in ångström. A file that cannot be read is a non-terminating error
 /// and the other files are still read.</para>
 /// </summary>
+/// <example>
+/// <code>Import-BlaseSpectrum -Path ./hpf/Goldilocks_*.fits | ForEach-Object { $_.Orders.Count }</code>
+/// <para>Reads every Goldilocks file in ./hpf and prints how many orders each has (28 for HPF).</para>
+/// </example>
+/// <example>
+/// <code>Import-BlaseSpectrum ./phoenix -Teff 5800 -LogG 4.5 -Metallicity 0 -Wavelength 8650, 8770</code>
+/// <para>Finds the 5800 K PHOENIX spectrum in a library folder (Z-0.0/lte05800-4.50-0.0…) and keeps 8650–8770 Å.</para>
+/// </example>
+/// <example>
+/// <code>Import-BlaseSpectrum ./spectra/*.fits -ErrorVariable bad -ErrorAction SilentlyContinue; $bad | ForEach-Object { $_.TargetObject }</code>
+/// <para>Reads a whole folder; files that cannot be read are collected in $bad and the others still come through.</para>
+/// </example>
+/// <example>
+/// <code>Import-BlaseSpectrum ./model.dat -WavelengthColumn 1 -FluxColumn 2 -WavelengthUnit Nanometer</code>
+/// <para>Reads a text file whose header does not name its columns or unit.</para>
+/// </example>
 [Cmdlet(VerbsData.Import, "BlaseSpectrum", DefaultParameterSetName = "Path")]
 [OutputType(typeof(Spectrum))]
 public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
@@ -18,11 +34,12 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Library", ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
 
     [Parameter(Mandatory = true, ParameterSetName = "LiteralPath", ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "FullName")]
+    [Alias("PSPath", "LP")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 

@@ -8,6 +8,10 @@ namespace Blase.Cmdlets.Spectra;
 /// <para type="description">-Order keeps the orders with those numbers (as numbered in the file, from 0); -Wavelength min,max
 /// keeps the pixels in that range, in the spectrum's unit. Orders left empty are dropped.</para>
 /// </summary>
+/// <example>
+/// <code>Import-BlaseSpectrum ./Goldilocks.fits | Select-BlaseSpectrum -Order 18 -Wavelength 10820, 10850</code>
+/// <para>Keeps the He I 10830 Å region of order 18.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Select, "BlaseSpectrum")]
 [OutputType(typeof(Spectrum))]
 public sealed class SelectBlaseSpectrumCommand : BlaseCmdlet

@@ -1,0 +1,38 @@
+#!/usr/bin/env pwsh
+# Build / Test / Package / Bench tasks for pwsh users:  ./build.ps1 [Build|Test|Package|Bench] [-Configuration Release]
+# Package writes out/Blase/: the module folder that Import-Module loads (manifest, dlls, formats, MAML help, native
+# assets flat beside the dll).
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)][ValidateSet('Build', 'Test', 'Package', 'Bench')][string]$Task = 'Build',
+    [ValidateSet('Debug', 'Release')][string]$Configuration = 'Release',
+    [string[]]$BenchArgs = @('read')
+)
+$ErrorActionPreference = 'Stop'
+Set-Location $PSScriptRoot
+
+function Invoke-Dotnet {
+    & dotnet @args
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Dotnet build Blase.sln -c $Configuration }
+    'Test' { Invoke-Dotnet test Blase.sln -c $Configuration }
+    'Package' {
+        $out = Join-Path $PSScriptRoot 'out/Blase'
+        if (Test-Path $out) { Remove-Item $out -Recurse -Force }
+        # The host's output holds the module and the help written for it; the module folder takes all but the host itself.
+        $hostOut = Join-Path $PSScriptRoot 'out/host'
+        Invoke-Dotnet publish src/Blase.Host -c $Configuration -o $hostOut
+        Invoke-Dotnet publish src/Blase.Cmdlets -c $Configuration -o $out
+        Copy-Item (Join-Path $hostOut 'en-US') $out -Recurse
+        Invoke-Dotnet exec (Join-Path $hostOut 'blase.dll') --write-help (Join-Path $out 'en-US')
+        # Native libraries (ILGPU's, SkiaSharp's) must sit flat beside the dll for PowerShell to load them.
+        Get-ChildItem (Join-Path $out 'runtimes') -Recurse -File -ErrorAction Ignore |
+            Where-Object { $_.FullName -match "runtimes[\\/](linux-x64|win-x64|osx-x64|osx-arm64)[\\/]native" } |
+            Copy-Item -Destination $out -Force
+        Write-Host "Module folder: $out  (Import-Module $out/Blase.psd1)"
+    }
+    'Bench' { Invoke-Dotnet run -c Release --project bench/Blase.Bench -- @BenchArgs }
+}

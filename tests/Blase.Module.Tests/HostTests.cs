@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace Blase.Module.Tests;
+
+/// <summary>The `blase` program as a user runs it: a separate process, its streams and its exit code.</summary>
+public class HostTests
+{
+    private static (int Code, string Out, string Err) Blase(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "blase.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException("blase did not finish in 2 minutes"); }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void Bar_command_prints_28_for_the_goldilocks_file()
+    {
+        if (PowerShellSession.DataRoot is not { } data) return; // covered by the data-free tests below; see PesterSpecs for skips
+        var file = Path.Combine(data, "hpf", "Goldilocks_20210212T072837_v1.0_0037.spectra.fits");
+        var (code, output, err) = Blase("-Command", $"Import-BlaseSpectrum -Path '{file}' | ForEach-Object {{ $_.Orders.Count }}");
+        Assert.True(code == 0, err);
+        Assert.Equal("28", output.Trim());
+    }
+
+    [Fact]
+    public void Objects_are_formatted_with_the_module_views_and_no_escape_codes()
+    {
+        var (code, output, err) = Blase("-Command", "Get-BlaseDevice -Kind Cpu");
+        Assert.True(code == 0, err);
+        Assert.Contains("Kind", output);
+        Assert.Contains("Cores", output);
+        Assert.DoesNotContain("\u001b[", output);
+    }
+
+    [Fact]
+    public void A_script_that_throws_exits_1_with_the_error_on_stderr()
+    {
+        using var dir = new TempScript("'before'; throw 'boom'; 'after'");
+        var (code, output, err) = Blase(dir.Path);
+        Assert.Equal(1, code);
+        Assert.Contains("before", output);
+        Assert.DoesNotContain("after", output);
+        Assert.Contains("boom", err);
+    }
+
+    [Fact]
+    public void Exit_codes_and_arguments_reach_the_script()
+    {
+        using var s = new TempScript("param($Name, $Code) \"hello $Name\"; exit $Code");
+        var (code, output, _) = Blase(s.Path, "Vega", "3");
+        Assert.Equal(3, code);
+        Assert.Contains("hello Vega", output);
+    }
+
+    [Fact]
+    public void Non_terminating_errors_go_to_stderr_and_the_script_goes_on()
+    {
+        var (code, output, err) = Blase("-Command", "Import-BlaseSpectrum -Path nowhere.fits; 'still here'");
+        Assert.Equal(0, code);
+        Assert.Contains("still here", output);
+        Assert.Contains("nowhere.fits", err);
+    }
+
+    [Fact]
+    public void Usage_errors_exit_2()
+    {
+        Assert.Equal(2, Blase().Code);
+        Assert.Equal(2, Blase("missing-script.ps1").Code);
+    }
+
+    private sealed class TempScript : IDisposable
+    {
+        public TempScript(string text) => File.WriteAllText(Path, text);
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"blase-{Guid.NewGuid():N}.ps1");
+        public void Dispose() => File.Delete(Path);
+    }
+}

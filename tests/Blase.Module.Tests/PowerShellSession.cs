@@ -1,0 +1,59 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+namespace Blase.Module.Tests;
+
+/// <summary>A runspace on the real PowerShell engine with the built Blase module imported, as `blase` runs it.</summary>
+public sealed class PowerShellSession : IDisposable
+{
+    private readonly Runspace _runspace;
+
+    public PowerShellSession()
+    {
+        var iss = InitialSessionState.CreateDefault2();
+        iss.ImportPSModule(new[] { ModulePath });
+        _runspace = RunspaceFactory.CreateRunspace(iss);
+        _runspace.Open();
+    }
+
+    public static string ModulePath => Path.Combine(AppContext.BaseDirectory, "Blase.psd1");
+
+    /// <summary>../shared/data, or null when it is not beside the checkout.</summary>
+    public static string? DataRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Blase.sln")))
+                {
+                    var data = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
+                    return Directory.Exists(data) ? data : null;
+                }
+            return null;
+        }
+    }
+
+    public static string RepoRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Blase.sln"))) return dir.FullName;
+            throw new InvalidOperationException("Blase.sln not found above the test output");
+        }
+    }
+
+    /// <summary>Runs a script; returns its output and the errors it wrote (terminating errors throw).</summary>
+    public (Collection<PSObject> Output, IReadOnlyList<ErrorRecord> Errors) Run(string script, IDictionary<string, object?>? variables = null)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        foreach (var (k, v) in variables ?? new Dictionary<string, object?>()) _runspace.SessionStateProxy.SetVariable(k, v);
+        ps.AddScript(script);
+        var output = ps.Invoke();
+        return (output, ps.Streams.Error.ToList());
+    }
+
+    public void Dispose() => _runspace.Dispose();
+}
