@@ -3,22 +3,9 @@ namespace Blase.Engine.Tests;
 /// <summary>The real spectra in ../shared/data beside the checkout; tests that need them skip when it is absent.</summary>
 public static class TestData
 {
-    public static readonly string? Root = Find();
+    public static readonly string? Root = Blase.Tests.TestPaths.DataRoot;
 
-    public const string Missing = "../shared/data is not beside this checkout: the real-data tests need it (see README, 'Tests').";
-
-    private static string? Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (System.IO.File.Exists(Path.Combine(dir.FullName, "Blase.sln")))
-            {
-                var data = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
-                return Directory.Exists(data) ? data : null;
-            }
-        }
-        return null;
-    }
+    public const string Missing = Blase.Tests.TestPaths.Missing;
 
     public static string File(params string[] parts) => Path.Combine(new[] { Root ?? throw new InvalidOperationException(Missing) }.Concat(parts).ToArray());
 
@@ -29,15 +16,6 @@ public static class TestData
     public static string PhoenixNormalized => File("phoenix", "lte05800-4.50-0.0.PHOENIX-ACES-AGSS-COND-2011-HiRes_5000-8000A_normalized.fits");
     public static string PhoenixWaveFull => File("phoenix", "WAVE_PHOENIX-ACES-AGSS-COND-2011.fits");
     public static string PhoenixWaveCut => File("phoenix", "WAVE_PHOENIX-ACES-AGSS-COND-2011_5000-8000A.fits");
-}
-
-/// <summary>A fact that needs ../shared/data: skipped, with the reason, when the folder is absent.</summary>
-public sealed class DataFactAttribute : FactAttribute
-{
-    public DataFactAttribute()
-    {
-        if (TestData.Root is null) Skip = TestData.Missing;
-    }
 }
 
 /// <summary>A temporary folder removed after the test.</summary>

@@ -17,11 +17,10 @@ public class HostTests
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    [Fact]
+    [DataFact]
     public void Bar_command_prints_28_for_the_goldilocks_file()
     {
-        if (PowerShellSession.DataRoot is not { } data) return; // covered by the data-free tests below; see PesterSpecs for skips
-        var file = Path.Combine(data, "hpf", "Goldilocks_20210212T072837_v1.0_0037.spectra.fits");
+        var file = Path.Combine(TestPaths.DataRoot!, "hpf", "Goldilocks_20210212T072837_v1.0_0037.spectra.fits");
         var (code, output, err) = Blase("-Command", $"Import-BlaseSpectrum -Path '{file}' | ForEach-Object {{ $_.Orders.Count }}");
         Assert.True(code == 0, err);
         Assert.Equal("28", output.Trim());

@@ -19,30 +19,8 @@ public sealed class PowerShellSession : IDisposable
 
     public static string ModulePath => Path.Combine(AppContext.BaseDirectory, "Blase.psd1");
 
-    /// <summary>../shared/data, or null when it is not beside the checkout.</summary>
-    public static string? DataRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Blase.sln")))
-                {
-                    var data = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
-                    return Directory.Exists(data) ? data : null;
-                }
-            return null;
-        }
-    }
-
-    public static string RepoRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Blase.sln"))) return dir.FullName;
-            throw new InvalidOperationException("Blase.sln not found above the test output");
-        }
-    }
+    public static string? DataRoot => TestPaths.DataRoot;
+    public static string RepoRoot => TestPaths.RepoRoot;
 
     /// <summary>Runs a script; returns its output and the errors it wrote (terminating errors throw).</summary>
     public (Collection<PSObject> Output, IReadOnlyList<ErrorRecord> Errors) Run(string script, IDictionary<string, object?>? variables = null)

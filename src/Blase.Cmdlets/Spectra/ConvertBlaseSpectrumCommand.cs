@@ -19,11 +19,8 @@ namespace Blase.Cmdlets.Spectra;
 /// </example>
 [Cmdlet(VerbsData.Convert, "BlaseSpectrum")]
 [OutputType(typeof(Spectrum))]
-public sealed class ConvertBlaseSpectrumCommand : BlaseCmdlet
+public sealed class ConvertBlaseSpectrumCommand : SpectrumTransformCmdlet
 {
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public Spectrum InputObject { get; set; } = null!;
-
     [Parameter] public WavelengthMedium? Medium { get; set; }
 
     [Parameter] public WavelengthUnit? Unit { get; set; }
@@ -31,19 +28,11 @@ public sealed class ConvertBlaseSpectrumCommand : BlaseCmdlet
     /// <summary>Divide each order by the median of its good pixels.</summary>
     [Parameter] public SwitchParameter NormalizeByMedian { get; set; }
 
-    protected override void ProcessRecord()
+    protected override Spectrum Transform(Spectrum s)
     {
-        try
-        {
-            var s = InputObject;
-            if (Medium is { } m) s = s.ToMedium(m);
-            if (Unit is { } u) s = s.ToUnit(u);
-            if (NormalizeByMedian) s = s.NormalizeByMedian();
-            WriteObject(s);
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            WriteError(ErrorFor(e, InputObject));
-        }
+        if (Medium is { } m) s = s.ToMedium(m);
+        if (Unit is { } u) s = s.ToUnit(u);
+        if (NormalizeByMedian) s = s.NormalizeByMedian();
+        return s;
     }
 }

@@ -14,29 +14,18 @@ namespace Blase.Cmdlets.Spectra;
 /// </example>
 [Cmdlet(VerbsCommon.Select, "BlaseSpectrum")]
 [OutputType(typeof(Spectrum))]
-public sealed class SelectBlaseSpectrumCommand : BlaseCmdlet
+public sealed class SelectBlaseSpectrumCommand : SpectrumTransformCmdlet
 {
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public Spectrum InputObject { get; set; } = null!;
-
     [Parameter] public int[]? Order { get; set; }
 
     [Parameter]
     [ValidateCount(2, 2)]
     public double[]? Wavelength { get; set; }
 
-    protected override void ProcessRecord()
+    protected override Spectrum Transform(Spectrum s)
     {
-        try
-        {
-            var s = InputObject;
-            if (Order is not null) s = s.SelectOrders(Order);
-            if (Wavelength is not null) s = s.Crop(Wavelength[0], Wavelength[1]);
-            WriteObject(s);
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            WriteError(ErrorFor(e, InputObject));
-        }
+        if (Order is not null) s = s.SelectOrders(Order);
+        if (Wavelength is not null) s = s.Crop(Wavelength[0], Wavelength[1]);
+        return s;
     }
 }
