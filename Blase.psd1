@@ -9,7 +9,7 @@
     FormatsToProcess     = @('Blase.format.ps1xml')
     CmdletsToExport      = @(
         'Import-BlaseSpectrum', 'Export-BlaseSpectrum', 'Select-BlaseSpectrum', 'Convert-BlaseSpectrum',
-        'Get-BlaseDevice'
+        'Get-BlaseDevice', 'Import-BlaseModel'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -119,3 +119,21 @@ Describe 'Get-BlaseDevice' {
         @(Get-BlaseDevice | Where-Object IsDefault) | Should -HaveCount 1
     }
 }
+
+Describe 'Import-BlaseModel' {
+    $noData = -not ($BlaseDataRoot -and [System.IO.Directory]::Exists($BlaseDataRoot))
+
+    It 'reads The Payne network with its wavelengths and mask' -Skip:$noData {
+        $net = Import-BlaseModel ([System.IO.Path]::Combine($BlaseDataRoot, 'payne', 'NN_normalized_spectra.npz'))
+        $net.PixelCount | Should -Be 7214
+        $net.LabelCount | Should -Be 5
+        $net.Wavelength[0] | Should -BeGreaterThan 15100
+        $flux = $net.Evaluate([double[]](4750, 2.5, 0, 0, 6))
+        $flux.Count | Should -Be 7214
+    }
+
+    It 'refuses a spectrum file with a hint' -Skip:$noData {
+        Import-BlaseModel ([System.IO.Path]::Combine($BlaseDataRoot, 'hpf', 'WASP_69_hpf_stack.fits')) -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].Exception.Message | Should -BeLike '*Import-BlaseSpectrum*'
+    }
+}

@@ -54,7 +54,7 @@ public static class SpectrumReader
         using (var fs = File.OpenRead(path)) _ = fs.Read(head, 0, head.Length);
         if (head.AsSpan().SequenceEqual(Hdf5Signature)) return SpectrumFormat.StarfishGrid;
         if (head.Length >= 2 && head[0] == 'P' && head[1] == 'K')
-            throw new BlaseDataException("is a zip/NumPy archive, not a spectrum (Payne networks load with Import-BlaseModel)", path);
+            throw new BlaseDataException("is a zip/NumPy archive, not a spectrum (The Payne networks load with Import-BlaseModel)", path);
         if (FitsFile.LooksLikeFits(path)) return DetectFits(path, FitsFile.Read(path));
         if (LooksLikeText(path)) return SpectrumFormat.Text;
         throw new BlaseDataException("is not a spectrum format Blase knows (FITS, HDF5 grid, or delimited text)", path);
