@@ -5,7 +5,9 @@ using Blase.Engine.IO.Formats;
 
 // Blase benchmarks: each prints one JSON object per measurement on stdout.
 //   dotnet run -c Release --project bench/Blase.Bench -- read <file> [<file> …] [--repeat N]
-const string usage = "usage: Blase.Bench read <file>… [--repeat N]";
+//   dotnet run -c Release --project bench/Blase.Bench -- clone --flux <fits> --wave <fits> [--normalized] [--min A --max A]
+//        [--prominence 0.01] [--epochs N] [--optimizer adam|lm] [--device cpu|cuda] [--threads N]
+const string usage = "usage: Blase.Bench read <file>… [--repeat N] | clone --flux <fits> --wave <fits> [--normalized] [--min A --max A] [--prominence P] [--epochs N] [--optimizer adam|lm] [--device cpu|cuda]";
 if (args.Length == 0) { Console.Error.WriteLine(usage); return 2; }
 
 var options = Options.Parse(args[1..]);
@@ -37,24 +39,37 @@ switch (args[0])
             });
         }
         return 0;
+    case "clone":
+        return CloneBench.Run(options);
     default:
         Console.Error.WriteLine(usage);
         return 2;
 }
 
-static void Emit(object o) => Console.WriteLine(JsonSerializer.Serialize(o));
+static void Emit(object o) => Json.Emit(o);
+
+internal static partial class Json
+{
+    public static void Emit(object o) => Console.WriteLine(JsonSerializer.Serialize(o));
+}
 
 internal sealed class Options
 {
     public List<string> Files { get; } = new();
-    public int Repeat { get; private set; } = 5;
+    public Dictionary<string, string> Named { get; } = new();
+    public HashSet<string> Flags { get; } = new();
+    public int Repeat => Named.TryGetValue("repeat", out var r) ? int.Parse(r) : 5;
+
+    public string? Get(string name) => Named.TryGetValue(name, out var v) ? v : null;
+    public double Number(string name, double fallback) => Named.TryGetValue(name, out var v) ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 
     public static Options Parse(string[] args)
     {
         var o = new Options();
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--repeat") o.Repeat = int.Parse(args[++i]);
+            if (args[i] is "--normalized") o.Flags.Add(args[i][2..]);
+            else if (args[i].StartsWith("--")) o.Named[args[i][2..]] = args[++i];
             else o.Files.Add(args[i]);
         }
         return o;

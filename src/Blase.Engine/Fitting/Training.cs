@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using Blase.Engine.Lines;
+
+namespace Blase.Engine.Fitting;
+
+public enum OptimizerKind
+{
+    /// <summary>Damped Gauss–Newton with per-line 4×4 curvature blocks: lines barely interact, so it converges in tens of steps.</summary>
+    LevenbergMarquardt,
+    /// <summary>Adam (AMSGrad optional), as blasé trains.</summary>
+    Adam,
+}
+
+public sealed class TrainingOptions
+{
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.LevenbergMarquardt;
+    /// <summary>Most iterations (epochs).</summary>
+    public int Epochs { get; set; } = 100;
+    /// <summary>Adam's step for ln a, ln σ, ln γ and the continuum; line centres move at this × <see cref="CenterStepScale"/> Å.</summary>
+    public double LearningRate { get; set; } = 0.05;
+    public double CenterStepScale { get; set; } = 0.01;
+    public bool AmsGrad { get; set; }
+    /// <summary>Stop when the loss improved by less than this fraction over <see cref="Patience"/> iterations.</summary>
+    public double Tolerance { get; set; } = 1e-4;
+    public int Patience { get; set; } = 5;
+    /// <summary>On cancellation, return the best parameters so far instead of throwing.</summary>
+    public bool ReturnBestOnCancel { get; set; } = true;
+    public int? Threads { get; set; }
+}
+
+/// <summary>Where a fit stands, for progress bars: iteration, loss, RMS, time so far and a rough time left.</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, double Loss, double Rms, TimeSpan Elapsed, TimeSpan Remaining);
+
+/// <summary>What a fit did: how long, how far, and the loss after each iteration.</summary>
+public sealed class TrainingReport
+{
+    public int Lines { get; init; }
+    public int Epochs { get; set; }
+    public double Seconds { get; set; }
+    public string Device { get; init; } = "";
+    public OptimizerKind Optimizer { get; init; }
+    public double InitialRms { get; set; }
+    public double Rms { get; set; }
+    public long LinePixelPairs { get; set; }
+    public string StopReason { get; set; } = "";
+    public List<double> LossHistory { get; } = new();
+    public List<double> SecondsHistory { get; } = new();
+}
+
+/// <summary>Fits a line model's parameters (in place) to a target spectrum on the CPU backend.</summary>
+public static class Trainer
+{
+    public static TrainingReport Fit(CloneObjective objective, TrainingOptions options, Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var sw = Stopwatch.StartNew();
+        var report = new TrainingReport
+        {
+            Lines = objective.Model.Count,
+            Optimizer = options.Optimizer,
+            Device = "CPU (" + Compute.DeviceCatalog.Cpu.Name + $", {options.Threads ?? Environment.ProcessorCount} threads)",
+        };
+        var flux = objective.Flux();
+        double loss = objective.Loss(flux);
+        report.InitialRms = objective.Rms(flux);
+        report.LossHistory.Add(loss);
+        report.SecondsHistory.Add(0);
+        var best = objective.GetParameters();
+        double bestLoss = loss;
+        try
+        {
+            if (options.Optimizer == OptimizerKind.Adam) RunAdam(objective, options, report, ref best, ref bestLoss, sw, progress, cancel);
+            else RunLm(objective, options, report, ref best, ref bestLoss, sw, progress, cancel);
+        }
+        catch (OperationCanceledException) when (options.ReturnBestOnCancel)
+        {
+            report.StopReason = "cancelled; the best parameters so far were kept";
+        }
+        objective.SetParameters(best);
+        flux = objective.Flux();
+        report.Rms = objective.Rms(flux);
+        report.LinePixelPairs = objective.Kernels.PairCount;
+        report.Seconds = sw.Elapsed.TotalSeconds;
+        return report;
+    }
+
+    private static bool Converged(TrainingReport r, TrainingOptions o)
+    {
+        var h = r.LossHistory;
+        if (h.Count <= o.Patience) return false;
+        double then = h[^(o.Patience + 1)], now = h[^1];
+        return then - now < o.Tolerance * then;
+    }
+
+    private static void Report(CloneObjective obj, TrainingOptions o, TrainingReport r, int epoch, double loss, Stopwatch sw, Action<TrainingProgress>? progress)
+    {
+        r.Epochs = epoch;
+        r.LossHistory.Add(loss);
+        r.SecondsHistory.Add(sw.Elapsed.TotalSeconds);
+        if (progress is null) return;
+        var perEpoch = sw.Elapsed / Math.Max(1, epoch);
+        progress(new TrainingProgress(epoch, o.Epochs, loss, Math.Sqrt(loss / Math.Max(1, obj.ActivePixels)), sw.Elapsed, perEpoch * (o.Epochs - epoch)));
+    }
+
+    private static void RunLm(CloneObjective obj, TrainingOptions o, TrainingReport r, ref double[] best, ref double bestLoss,
+        Stopwatch sw, Action<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        int lines = obj.Model.Count, nc = obj.Model.Continuum.Length;
+        var p = obj.GetParameters();
+        var grad = new double[p.Length];
+        var blocks = new double[10 * lines];
+        var cblock = new double[nc * nc];
+        var flux = obj.Flux();
+        double loss = obj.Loss(flux), lambda = 1e-2;
+        obj.Gradient(flux, grad, blocks, cblock);
+        for (int epoch = 1; epoch <= o.Epochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            bool accepted = false;
+            for (int attempt = 0; attempt < 12 && !accepted; attempt++)
+            {
+                var trial = (double[])p.Clone();
+                Parallel.For(0, lines, j => LineStep(blocks, grad, j, lambda, trial));
+                ContinuumStep(cblock, grad, 4 * lines, nc, lambda, trial);
+                obj.SetParameters(trial);
+                var f = obj.Flux();
+                double l = obj.Loss(f);
+                if (l < loss)
+                {
+                    p = trial; flux = f; loss = l; accepted = true;
+                    lambda = Math.Max(lambda / 3, 1e-6);
+                }
+                else
+                {
+                    lambda *= 4;
+                    cancel.ThrowIfCancellationRequested();
+                }
+            }
+            obj.SetParameters(p);
+            if (loss < bestLoss) { bestLoss = loss; best = (double[])p.Clone(); }
+            Report(obj, o, r, epoch, loss, sw, progress);
+            if (!accepted) { r.StopReason = "no step lowers the loss (converged)"; return; }
+            if (Converged(r, o)) { r.StopReason = $"loss changed by less than {o.Tolerance:G2} over {o.Patience} iterations"; return; }
+            obj.Gradient(flux, grad, blocks, cblock);
+        }
+        r.StopReason = "reached the iteration limit";
+    }
+
+    // Solves (H + λ·diag H) δ = −g/2 for one line (H = JᵀWJ, g = ∇χ² = 2JᵀWr), with the step kept within reason.
+    private static void LineStep(double[] blocks, double[] grad, int j, double lambda, double[] p)
+    {
+        int b = 10 * j;
+        Span<double> h = stackalloc double[16];
+        int[] idx = { 0, 1, 2, 3, 1, 4, 5, 6, 2, 5, 7, 8, 3, 6, 8, 9 };
+        for (int k = 0; k < 16; k++) h[k] = blocks[b + idx[k]];
+        for (int k = 0; k < 4; k++) h[5 * k] = h[5 * k] * (1 + lambda) + 1e-12;
+        Span<double> rhs = stackalloc double[4];
+        for (int k = 0; k < 4; k++) rhs[k] = -0.5 * grad[4 * j + k];
+        if (!SolveSmall(h, rhs, 4)) return;
+        // A line centre moves at most 0.05 Å and a log-width or log-amplitude by at most 1 per step.
+        p[4 * j] += Math.Clamp(rhs[0], -0.05, 0.05);
+        for (int k = 1; k < 4; k++) p[4 * j + k] += Math.Clamp(rhs[k], -1, 1);
+    }
+
+    private static void ContinuumStep(double[] cblock, double[] grad, int offset, int nc, double lambda, double[] p)
+    {
+        var h = (double[])cblock.Clone();
+        var rhs = new double[nc];
+        for (int k = 0; k < nc; k++) { h[k * nc + k] = h[k * nc + k] * (1 + lambda) + 1e-12; rhs[k] = -0.5 * grad[offset + k]; }
+        if (SolveSmall(h, rhs, nc)) for (int k = 0; k < nc; k++) p[offset + k] += rhs[k];
+    }
+
+    /// <summary>Gaussian elimination with partial pivoting on a small dense system; rhs becomes the solution.</summary>
+    private static bool SolveSmall(Span<double> a, Span<double> rhs, int n)
+    {
+        for (int c = 0; c < n; c++)
+        {
+            int piv = c;
+            for (int r = c + 1; r < n; r++) if (Math.Abs(a[r * n + c]) > Math.Abs(a[piv * n + c])) piv = r;
+            if (!(Math.Abs(a[piv * n + c]) > 0) || !double.IsFinite(a[piv * n + c])) return false;
+            if (piv != c)
+            {
+                for (int k = 0; k < n; k++) (a[c * n + k], a[piv * n + k]) = (a[piv * n + k], a[c * n + k]);
+                (rhs[c], rhs[piv]) = (rhs[piv], rhs[c]);
+            }
+            for (int r = c + 1; r < n; r++)
+            {
+                double f = a[r * n + c] / a[c * n + c];
+                for (int k = c; k < n; k++) a[r * n + k] -= f * a[c * n + k];
+                rhs[r] -= f * rhs[c];
+            }
+        }
+        for (int r = n - 1; r >= 0; r--)
+        {
+            double s = rhs[r];
+            for (int k = r + 1; k < n; k++) s -= a[r * n + k] * rhs[k];
+            rhs[r] = s / a[r * n + r];
+        }
+        return true;
+    }
+
+    private static void RunAdam(CloneObjective obj, TrainingOptions o, TrainingReport r, ref double[] best, ref double bestLoss,
+        Stopwatch sw, Action<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        int lines = obj.Model.Count;
+        var p = obj.GetParameters();
+        var grad = new double[p.Length];
+        var m = new double[p.Length];
+        var v = new double[p.Length];
+        var vMax = new double[p.Length];
+        var flux = obj.Flux();
+        for (int epoch = 1; epoch <= o.Epochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            obj.Gradient(flux, grad);
+            double c1 = 1 - Math.Pow(b1, epoch), c2 = 1 - Math.Pow(b2, epoch);
+            for (int k = 0; k < p.Length; k++)
+            {
+                m[k] = b1 * m[k] + (1 - b1) * grad[k];
+                v[k] = b2 * v[k] + (1 - b2) * grad[k] * grad[k];
+                double vk = v[k];
+                if (o.AmsGrad) { vMax[k] = Math.Max(vMax[k], vk); vk = vMax[k]; }
+                double lr = k < 4 * lines && k % 4 == 0 ? o.LearningRate * o.CenterStepScale : o.LearningRate;
+                p[k] -= lr * (m[k] / c1) / (Math.Sqrt(vk / c2) + eps);
+            }
+            obj.SetParameters(p);
+            flux = obj.Flux();
+            double loss = obj.Loss(flux);
+            if (loss < bestLoss) { bestLoss = loss; best = (double[])p.Clone(); }
+            Report(obj, o, r, epoch, loss, sw, progress);
+            if (Converged(r, o)) { r.StopReason = $"loss changed by less than {o.Tolerance:G2} over {o.Patience} epochs"; return; }
+        }
+        r.StopReason = "reached the epoch limit";
+    }
+}
