@@ -9,7 +9,8 @@
     FormatsToProcess     = @('Blase.format.ps1xml')
     CmdletsToExport      = @(
         'Import-BlaseSpectrum', 'Export-BlaseSpectrum', 'Select-BlaseSpectrum', 'Convert-BlaseSpectrum',
-        'Get-BlaseDevice', 'Import-BlaseModel'
+        'Get-BlaseDevice', 'Import-BlaseModel', 'Invoke-BlaseClone', 'Find-BlaseLine', 'Get-BlaseLine',
+        'Export-BlaseLines', 'Save-BlaseModel'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

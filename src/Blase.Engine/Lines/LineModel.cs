@@ -49,12 +49,15 @@ public sealed class LineModel
     public List<string> Provenance { get; } = new();
     public string? Name { get; set; }
 
+    /// <summary>How the model was cloned (lines found, training, RMS), when it was.</summary>
+    public Fitting.CloneReport? Report { get; set; }
+
     public int Count => Center.Length;
 
     public LineModel Clone()
     {
         var m = new LineModel((double[])Center.Clone(), (double[])LnAmplitude.Clone(), (double[])LnSigma.Clone(), (double[])LnGamma.Clone(),
-            Profile, Mode, (double[])Continuum.Clone(), ContinuumMin, ContinuumMax) { Tolerance = Tolerance, WingCut = WingCut, Name = Name };
+            Profile, Mode, (double[])Continuum.Clone(), ContinuumMin, ContinuumMax) { Tolerance = Tolerance, WingCut = WingCut, Name = Name, Report = Report };
         m.Provenance.AddRange(Provenance);
         return m;
     }

@@ -1,0 +1,42 @@
+using System.Management.Automation;
+using Blase.Engine.Fitting;
+using Blase.Engine.Lines;
+using Blase.Engine.Spectra;
+
+namespace Blase.Cmdlets.Lines;
+
+/// <summary>
+/// <para type="synopsis">Finds the lines Invoke-BlaseClone would fit, without fitting them.</para>
+/// <para type="description">Prepares the template like Invoke-BlaseClone (unless -Normalized) and emits one record per line found:
+/// pixel, centre, depth, prominence and FWHM (Å), so the count and the positions can be checked before training.</para>
+/// </summary>
+/// <example>
+/// <code>Import-BlaseSpectrum ./template.fits | Find-BlaseLine -Prominence 0.05 | Where-Object FwhmAngstrom -gt 0.5</code>
+/// <para>Lists the broad lines deeper than 5 % of the continuum.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Find, "BlaseLine")]
+[OutputType(typeof(FoundLine))]
+public sealed class FindBlaseLineCommand : BlaseCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public Spectrum InputObject { get; set; } = null!;
+
+    [Parameter] public SwitchParameter Normalized { get; set; }
+    [Parameter] [ValidateRange(1e-6, 1)] public double Prominence { get; set; } = 0.01;
+    [Parameter] [ValidateRange(1, 1000)] public int MinSeparation { get; set; } = 4;
+    [Parameter] public double? Teff { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var (_, found) = Cloner.FindLines(InputObject, new CloneOptions { Normalized = Normalized, Prominence = Prominence, MinSeparation = MinSeparation, Teff = Teff });
+            WriteVerbose($"{InputObject.Name}: {found.Count} lines");
+            foreach (var l in found) WriteObject(l);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteError(ErrorFor(e, InputObject));
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using System.Management.Automation;
+using Blase.Engine.Compute;
+using Blase.Engine.Fitting;
+using Blase.Engine.Lines;
+using Blase.Engine.Spectra;
+
+namespace Blase.Cmdlets.Lines;
+
+/// <summary>
+/// <para type="synopsis">Clones a synthetic template into a model of thousands of interpretable pseudo-Voigt lines.</para>
+/// <para type="description">Invoke-BlaseClone prepares the template (divides by a Planck function at its Teff, by its median and by
+/// an upper-envelope continuum that bridges broad lines; skip with -Normalized), finds every line with prominence at least
+/// -Prominence, and fits all lines' centres, amplitudes and widths at once, by default with a damped Gauss-Newton
+/// (Levenberg-Marquardt) step that uses each line's own 4x4 curvature, or with Adam as blasé does. The result is a line
+/// model with a Report (lines, iterations, time, device, RMS at native resolution and after smoothing to -ResolvingPower).
+/// -WhatIf reports how many lines would be fitted, and where, without fitting. Ctrl+C stops within a second;
+/// -TimeLimit stops gracefully and returns the best model so far.</para>
+/// </summary>
+/// <example>
+/// <code>Import-BlaseSpectrum ./phoenix -Teff 5800 -LogG 4.5 -Metallicity 0 | Invoke-BlaseClone | Export-BlaseLines -Path lines.xlsx</code>
+/// <para>Clones the 5800 K PHOENIX spectrum and writes its line list to Excel.</para>
+/// </example>
+/// <example>
+/// <code>$m = Import-BlaseSpectrum ./sun_normalized.fits | Invoke-BlaseClone -Normalized -Optimizer Adam -Epochs 1000 -LearningRate 0.05; $m.Report.Training.LossHistory</code>
+/// <para>Trains with Adam for up to 1000 epochs on an already normalized template and shows the loss after each epoch.</para>
+/// </example>
+/// <example>
+/// <code>Import-BlaseSpectrum ./template.fits | Invoke-BlaseClone -Prominence 0.02 -WhatIf</code>
+/// <para>Says how many lines a prominence of 0.02 finds, and over which range, without fitting them.</para>
+/// </example>
+[Cmdlet(VerbsLifecycle.Invoke, "BlaseClone", SupportsShouldProcess = true)]
+[OutputType(typeof(LineModel))]
+public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
+{
+    private CancellationTokenSource? _cancel;
+
+    /// <summary>The template: a one-order synthetic spectrum (PHOENIX, a grid point, an emulator draw).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public Spectrum InputObject { get; set; } = null!;
+
+    /// <summary>The template is continuum-normalized already; skip the preparation.</summary>
+    [Parameter] public SwitchParameter Normalized { get; set; }
+
+    /// <summary>Lines shallower than this prominence (in continuum units) are not cloned.</summary>
+    [Parameter] [ValidateRange(1e-6, 1)] public double Prominence { get; set; } = 0.01;
+
+    /// <summary>Minimum distance between two lines, in pixels.</summary>
+    [Parameter] [ValidateRange(1, 1000)] public int MinSeparation { get; set; } = 4;
+
+    /// <summary>PseudoVoigt (blasé's mixture), Tch (textbook) or Voigt (exact).</summary>
+    [Parameter] public ProfileShape Profile { get; set; } = ProfileShape.PseudoVoigt;
+
+    /// <summary>Linear (product of 1 − aV) or Log (exp of −Σ aV).</summary>
+    [Parameter] public CombinationMode Mode { get; set; } = CombinationMode.Linear;
+
+    [Parameter] public OptimizerKind Optimizer { get; set; } = OptimizerKind.LevenbergMarquardt;
+
+    /// <summary>Most iterations (epochs).</summary>
+    [Parameter] [ValidateRange(1, 1_000_000)] public int Epochs { get; set; } = 60;
+
+    /// <summary>Adam's learning rate for ln a, ln σ, ln γ (line centres move at 1 % of it, in Å).</summary>
+    [Parameter] [ValidateRange(1e-9, 10)] public double LearningRate { get; set; } = 0.05;
+
+    [Parameter] public SwitchParameter AmsGrad { get; set; }
+
+    /// <summary>Stop when the loss improves by less than this fraction over -Patience iterations.</summary>
+    [Parameter] [ValidateRange(0, 1)] public double Tolerance { get; set; } = 1e-4;
+
+    [Parameter] [ValidateRange(1, 10000)] public int Patience { get; set; } = 5;
+
+    /// <summary>A fixed window of this many pixels per line (blasé's wing_cut) instead of windows from each line's parameters.</summary>
+    [Parameter] [ValidateRange(2, 1_000_000)] public int? WingCut { get; set; }
+
+    /// <summary>Each line's window ends where a·V falls below this (continuum units).</summary>
+    [Parameter] [ValidateRange(1e-12, 0.1)] public double WindowTolerance { get; set; } = 1e-5;
+
+    /// <summary>Degree of the Chebyshev continuum fitted with the lines (0: a constant).</summary>
+    [Parameter] [ValidateRange(0, 30)] public int ContinuumDegree { get; set; }
+
+    /// <summary>The report also gives the RMS after smoothing model and template to this resolving power.</summary>
+    [Parameter] [ValidateRange(100, 10_000_000)] public double ResolvingPower { get; set; } = 55_000;
+
+    /// <summary>Teff for the Planck division when the template does not carry one.</summary>
+    [Parameter] public double? Teff { get; set; }
+
+    /// <summary>Stop after this many seconds and return the best model so far.</summary>
+    [Parameter] [ValidateRange(0.001, 1e7)] public double? TimeLimit { get; set; }
+
+    [Parameter] public DeviceKind Device { get; set; } = DeviceKind.Auto;
+
+    protected override void ProcessRecord()
+    {
+        var options = new CloneOptions
+        {
+            Normalized = Normalized, Teff = Teff, Prominence = Prominence, MinSeparation = MinSeparation, Profile = Profile,
+            Mode = Mode, ContinuumDegree = ContinuumDegree, WindowTolerance = WindowTolerance, WingCut = WingCut, ResolvingPower = ResolvingPower,
+            Training = new TrainingOptions
+            {
+                Optimizer = Optimizer, Epochs = Epochs, LearningRate = LearningRate, AmsGrad = AmsGrad, Tolerance = Tolerance, Patience = Patience,
+            },
+        };
+        try
+        {
+            CheckDevice();
+            var (target, found) = Cloner.FindLines(InputObject, options);
+            WriteVerbose($"{InputObject.Name}: {found.Count} lines with prominence >= {Prominence} between {found[0].Center:F3} and {found[^1].Center:F3} Å");
+            if (!ShouldProcess(InputObject.Name, $"Clone {found.Count} lines between {found[0].Center:F3} and {found[^1].Center:F3} Å ({target.PixelCount} px)"))
+                return;
+            _cancel = TimeLimit is double limit ? new CancellationTokenSource(TimeSpan.FromSeconds(limit)) : new CancellationTokenSource();
+            var progress = new ProgressRecord(2, $"Invoke-BlaseClone {InputObject.Name}", $"fitting {found.Count} lines");
+            WriteProgress(progress);
+            var model = Cloner.Fit(InputObject.Name, target, found, options, p =>
+            {
+                progress.StatusDescription = $"iteration {p.Epoch}/{p.Epochs}, loss {p.Loss:G4}, RMS {p.Rms:G4}";
+                progress.PercentComplete = Math.Min(100, 100 * p.Epoch / Math.Max(1, p.Epochs));
+                progress.SecondsRemaining = (int)p.Remaining.TotalSeconds;
+                WriteProgress(progress);
+            }, _cancel.Token);
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+            var r = model.Report!;
+            WriteVerbose($"{InputObject.Name}: {model.Count} lines, {r.Training.Epochs} iterations in {r.Training.Seconds:F2} s on {r.Training.Device}; " +
+                         $"RMS {r.RmsNative:G4} native, {r.RmsSmoothed:G4} at R = {r.ResolvingPower:G6}; {r.Training.StopReason}");
+            WriteObject(model);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteError(ErrorFor(e, InputObject));
+        }
+        finally
+        {
+            _cancel?.Dispose();
+            _cancel = null;
+        }
+    }
+
+    private void CheckDevice()
+    {
+        if (Device == DeviceKind.Cuda)
+            throw new InvalidOperationException("this version of Blase clones on the CPU only; use -Device Cpu or Auto");
+        if (Device == DeviceKind.Auto) WriteVerbose("-Device Auto: cloning on the CPU backend (the CUDA backend is not part of this version)");
+    }
+
+    protected override void StopProcessing() => _cancel?.Cancel();
+}

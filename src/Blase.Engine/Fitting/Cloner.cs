@@ -1,0 +1,117 @@
+using Blase.Engine.Lines;
+using Blase.Engine.Spectra;
+using Blase.Engine.Templates;
+
+namespace Blase.Engine.Fitting;
+
+/// <summary>Everything a clone can be asked to do differently.</summary>
+public sealed class CloneOptions
+{
+    /// <summary>The template is already continuum-normalized: skip the preparation.</summary>
+    public bool Normalized { get; set; }
+    /// <summary>Teff for the Planck division, when the template's metadata has none.</summary>
+    public double? Teff { get; set; }
+    public double Prominence { get; set; } = 0.01;
+    public int MinSeparation { get; set; } = 4;
+    public ProfileShape Profile { get; set; } = ProfileShape.PseudoVoigt;
+    public CombinationMode Mode { get; set; } = CombinationMode.Linear;
+    public int ContinuumDegree { get; set; }
+    public double WindowTolerance { get; set; } = 1e-5;
+    public int? WingCut { get; set; }
+    /// <summary>The resolving power at which the report also gives the RMS residual after smoothing both model and template.</summary>
+    public double ResolvingPower { get; set; } = 55_000;
+    public TrainingOptions Training { get; set; } = new();
+}
+
+/// <summary>What a clone produced: the model and its report.</summary>
+public sealed class CloneReport
+{
+    public required TrainingReport Training { get; init; }
+    public required int LinesFound { get; init; }
+    public required double RmsNative { get; init; }
+    public required double RmsSmoothed { get; init; }
+    public required double ResolvingPower { get; init; }
+    public required string Template { get; init; }
+}
+
+/// <summary>Clones a synthetic template into a line model: prepare, find lines, fit.</summary>
+public static class Cloner
+{
+    /// <summary>Prepares the template (unless it is normalized already) and finds its lines, without fitting.</summary>
+    public static (Spectrum Target, IReadOnlyList<FoundLine> Lines) FindLines(Spectrum template, CloneOptions o)
+    {
+        if (template.OrderCount != 1) throw new ArgumentException($"a template to clone has one order; this one has {template.OrderCount} (select one with Select-BlaseSpectrum)");
+        var target = o.Normalized ? template.ToUnit(WavelengthUnit.Angstrom) : TemplatePreparation.Prepare(template, o.Teff).Spectrum;
+        var order = target.Orders[0];
+        var found = LineFinder.Find(order.Wavelength, order.Flux, o.Prominence, o.MinSeparation, order.Mask);
+        if (found.Count == 0) throw new BlaseDataException($"no line is deeper than the prominence {o.Prominence}", template.Metadata.SourcePath);
+        return (target, found);
+    }
+
+    public static LineModel Clone(Spectrum template, CloneOptions o, Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var (target, found) = FindLines(template, o);
+        return Fit(template.Name, target, found, o, progress, cancel);
+    }
+
+    /// <summary>Fits the lines found in a prepared template (the two results of <see cref="FindLines"/>).</summary>
+    public static LineModel Fit(string name, Spectrum target, IReadOnlyList<FoundLine> found, CloneOptions o,
+        Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var order = target.Orders[0];
+        var wave = order.Wavelength;
+        var model = LineFinder.InitialModel(found, wave[0], wave[^1], o.Profile, o.Mode, o.ContinuumDegree);
+        model.Tolerance = o.WindowTolerance;
+        model.WingCut = o.WingCut;
+        model.Name = name;
+        model.Provenance.AddRange(target.Provenance);
+        model.Provenance.Add($"found {found.Count} lines with prominence >= {o.Prominence}, at least {o.MinSeparation} px apart");
+
+        var weight = order.Mask.Select(m => m ? 1.0 : 0.0).ToArray();
+        var objective = new CloneObjective(model, wave, order.Flux, weight, o.Training.Threads);
+        var training = Trainer.Fit(objective, o.Training, progress, cancel);
+        var flux = objective.Flux();
+        var report = new CloneReport
+        {
+            Training = training,
+            LinesFound = found.Count,
+            RmsNative = objective.Rms(flux),
+            RmsSmoothed = Smoothing.Rms(wave, flux, order.Flux, order.Mask, o.ResolvingPower),
+            ResolvingPower = o.ResolvingPower,
+            Template = name,
+        };
+        model.Report = report;
+        model.Provenance.Add($"fitted with {training.Optimizer}: {training.Epochs} iterations, {training.Seconds:F1} s, RMS {report.RmsNative:G4} ({training.StopReason})");
+        return model;
+    }
+}
+
+/// <summary>Gaussian smoothing to a resolving power, on any increasing grid.</summary>
+public static class Smoothing
+{
+    /// <summary>Convolves with a Gaussian of FWHM λ/R (truncated at 4σ), per pixel on the pixel's own neighbourhood.</summary>
+    public static double[] ToResolvingPower(double[] wave, double[] values, double resolvingPower)
+    {
+        var result = new double[values.Length];
+        Parallel.For(0, values.Length, i =>
+        {
+            double sigma = wave[i] / (resolvingPower * LineShape.FwhmPerSigma);
+            double sum = 0, norm = 0;
+            for (int k = i; k >= 0 && wave[i] - wave[k] <= 4 * sigma; k--) { double w = Math.Exp(-0.5 * Math.Pow((wave[k] - wave[i]) / sigma, 2)); sum += w * values[k]; norm += w; }
+            for (int k = i + 1; k < values.Length && wave[k] - wave[i] <= 4 * sigma; k++) { double w = Math.Exp(-0.5 * Math.Pow((wave[k] - wave[i]) / sigma, 2)); sum += w * values[k]; norm += w; }
+            result[i] = sum / norm;
+        });
+        return result;
+    }
+
+    /// <summary>RMS of model − target after both are smoothed to R, over unmasked pixels with finite values.</summary>
+    public static double Rms(double[] wave, double[] model, double[] target, bool[] mask, double resolvingPower)
+    {
+        var diff = new double[model.Length];
+        for (int i = 0; i < diff.Length; i++) diff[i] = mask[i] && double.IsFinite(target[i]) ? model[i] - target[i] : 0;
+        var smooth = ToResolvingPower(wave, diff, resolvingPower);
+        double sum = 0; long n = 0;
+        for (int i = 0; i < smooth.Length; i++) if (mask[i] && double.IsFinite(target[i])) { sum += smooth[i] * smooth[i]; n++; }
+        return n == 0 ? double.NaN : Math.Sqrt(sum / n);
+    }
+}
