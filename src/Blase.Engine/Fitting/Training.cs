@@ -146,6 +146,8 @@ public static class Trainer
     }
 
     // Solves (H + λ·diag H) δ = −g/2 for one line (H = JᵀWJ, g = ∇χ² = 2JᵀWr), with the step kept within reason.
+    private const double MaxLogStep = 0.25;
+
     private static void LineStep(double[] blocks, double[] grad, int j, double lambda, double[] p)
     {
         int b = 10 * j;
@@ -156,9 +158,9 @@ public static class Trainer
         Span<double> rhs = stackalloc double[4];
         for (int k = 0; k < 4; k++) rhs[k] = -0.5 * grad[4 * j + k];
         if (!SolveSmall(h, rhs, 4)) return;
-        // A line centre moves at most 0.05 Å and a log-width or log-amplitude by at most 1 per step.
+        // A line centre moves at most 0.05 Å and a log-width or log-amplitude by at most MaxLogStep per step.
         p[4 * j] += Math.Clamp(rhs[0], -0.05, 0.05);
-        for (int k = 1; k < 4; k++) p[4 * j + k] += Math.Clamp(rhs[k], -1, 1);
+        for (int k = 1; k < 4; k++) p[4 * j + k] += Math.Clamp(rhs[k], -MaxLogStep, MaxLogStep);
     }
 
     private static void ContinuumStep(double[] cblock, double[] grad, int offset, int nc, double lambda, double[] p)

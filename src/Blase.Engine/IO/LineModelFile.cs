@@ -51,7 +51,7 @@ public static class LineModelFile
     {
         var hdus = FitsFile.Read(path);
         var h = hdus[0].Header;
-        if (h.GetString("BLASEFMT") != "line-model") throw new BlaseDataException("is not a Blase line model (no BLASEFMT = 'line-model')", path);
+        if (h.GetString("BLASEFMT") != "line-model") throw new BlaseDataException("is not a Blase line model (no BLASEFMT = 'line-model'); spectra load with Import-BlaseSpectrum", path);
         long version = h.GetLong("BLASEVER") ?? 0;
         if (version > LineModel.FormatVersion) throw new BlaseDataException($"was written by a newer Blase (format {version}; this one reads up to {LineModel.FormatVersion})", path);
         var table = SpectrumTable(hdus, path);
