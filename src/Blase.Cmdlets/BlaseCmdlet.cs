@@ -33,6 +33,26 @@ public abstract class BlaseCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>
+    /// The common shape of every file write: -WhatIf/-Confirm, no overwrite without -Force, an atomic write by
+    /// <paramref name="write"/>, the new file down the pipeline, and a non-terminating error if it fails.
+    /// </summary>
+    protected void WriteFile(string target, string action, bool force, Action<string> write)
+    {
+        if (!ShouldProcess(target, action)) return;
+        try
+        {
+            if (File.Exists(target) && !force) throw new IOException($"{target} exists (use -Force to overwrite)");
+            write(target);
+            WriteVerbose($"{action}: {target}");
+            WriteObject(new FileInfo(target));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteError(ErrorFor(e, target));
+        }
+    }
+
     /// <summary>An ErrorRecord that says what went wrong, with what, and what to do about it.</summary>
     protected static ErrorRecord ErrorFor(Exception e, object? target)
     {

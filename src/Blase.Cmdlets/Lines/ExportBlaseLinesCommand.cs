@@ -42,21 +42,10 @@ public sealed class ExportBlaseLinesCommand : BlaseCmdlet
 
     [Parameter] public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
-    {
-        string target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        if (!ShouldProcess(target, $"Write {InputObject.Count} lines")) return;
-        try
+    protected override void ProcessRecord() =>
+        WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {InputObject.Count} lines", Force, target =>
         {
-            if (File.Exists(target) && !Force) throw new IOException($"{target} exists (use -Force to overwrite)");
             if (Convention == LineListConvention.Blase) LineModelFile.SaveBlaseCsv(InputObject, target);
             else LineListWriter.Write(LineRecord.From(InputObject).ToList(), target);
-            WriteVerbose($"wrote {InputObject.Count} lines to {target}");
-            WriteObject(new FileInfo(target));
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            WriteError(ErrorFor(e, target));
-        }
-    }
+        });
 }

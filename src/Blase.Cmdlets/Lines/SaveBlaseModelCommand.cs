@@ -27,19 +27,7 @@ public sealed class SaveBlaseModelCommand : BlaseCmdlet
 
     [Parameter] public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
-    {
-        string target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        if (!ShouldProcess(target, $"Save a model of {InputObject.Count} lines")) return;
-        try
-        {
-            if (File.Exists(target) && !Force) throw new IOException($"{target} exists (use -Force to overwrite)");
-            LineModelFile.Save(InputObject, target);
-            WriteObject(new FileInfo(target));
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            WriteError(ErrorFor(e, target));
-        }
-    }
+    protected override void ProcessRecord() =>
+        WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Save a model of {InputObject.Count} lines", Force,
+            target => LineModelFile.Save(InputObject, target));
 }

@@ -47,18 +47,8 @@ public sealed class ExportBlaseSpectrumCommand : BlaseCmdlet
             var safe = string.Concat(InputObject.Name.Select(c => System.IO.Path.GetInvalidFileNameChars().Contains(c) || c == ' ' ? '_' : c));
             target = System.IO.Path.Combine(target, safe + Extension);
         }
-        if (!ShouldProcess(target, $"Write {InputObject.PixelCount} pixels of {InputObject.Name}")) return;
-        try
-        {
-            if (File.Exists(target) && (!Force || NoClobber))
-                throw new IOException($"{target} exists (use -Force to overwrite)");
-            SpectrumWriter.Write(InputObject, target, overwrite: true);
-            WriteVerbose($"wrote {target}");
-            WriteObject(new FileInfo(target));
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            WriteError(ErrorFor(e, target));
-        }
+        // -NoClobber wins over -Force, as in Export-Csv.
+        WriteFile(target, $"Write {InputObject.PixelCount} pixels of {InputObject.Name}", Force && !NoClobber,
+            t => SpectrumWriter.Write(InputObject, t, overwrite: true));
     }
 }
