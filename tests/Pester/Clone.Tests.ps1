@@ -1,6 +1,10 @@
 # Pester 5 specs for cloning: a pipeline from a spectrum to a line list, and the model files.
+# Under Invoke-Pester (pwsh), discovery needs the data folder for -Skip, and the run needs the module: both are set
+# here; under `dotnet test` the host provides $BlaseDataRoot and has imported Blase already.
+if (-not $BlaseDataRoot) { $BlaseDataRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', '..', 'shared', 'data')) }
 BeforeAll {
     if (-not $BlaseDataRoot) { $BlaseDataRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', '..', 'shared', 'data')) }
+    if (-not (Get-Module Blase)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'Blase', 'Blase.psd1')) -ErrorAction Stop }
     $dir = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "blase-clone-$([guid]::NewGuid())")
     $null = [System.IO.Directory]::CreateDirectory($dir)
     # A synthetic normalized template: eight lines (half Gaussian, half Lorentzian, as stellar lines are) on 6000-6010 A.

@@ -1,6 +1,10 @@
 # Pester 5 specs for reading spectra. $BlaseDataRoot is ../shared/data (set by the test host; computed here under pwsh).
+# Under Invoke-Pester (pwsh), discovery needs the data folder for -Skip, and the run needs the module: both are set
+# here; under `dotnet test` the host provides $BlaseDataRoot and has imported Blase already.
+if (-not $BlaseDataRoot) { $BlaseDataRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', '..', 'shared', 'data')) }
 BeforeAll {
     if (-not $BlaseDataRoot) { $BlaseDataRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', '..', 'shared', 'data')) }
+    if (-not (Get-Module Blase)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'Blase', 'Blase.psd1')) -ErrorAction Stop }
     $hpf = [System.IO.Path]::Combine($BlaseDataRoot, 'hpf')
 }
 
