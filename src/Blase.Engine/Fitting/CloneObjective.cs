@@ -9,14 +9,20 @@ namespace Blase.Engine.Fitting;
 /// </summary>
 public sealed class CloneObjective
 {
-    private readonly LineKernels _k;
+    private readonly ILineKernels _k;
     private readonly double[] _target, _weight;
     private readonly double[] _x; // continuum abscissa per pixel
 
     public CloneObjective(LineModel model, double[] wavelength, double[] target, double[]? weight = null, int? threads = null)
+        : this(new LineKernels(model, wavelength, threads), target, weight) { }
+
+    /// <summary>The objective on a given backend (CPU or GPU kernels).</summary>
+    public CloneObjective(ILineKernels kernels, double[] target, double[]? weight = null)
     {
+        var model = kernels.Model;
+        var wavelength = kernels.Wavelength;
         if (target.Length != wavelength.Length) throw new ArgumentException("target and wavelength differ in length");
-        _k = new LineKernels(model, wavelength, threads);
+        _k = kernels;
         _target = target;
         _weight = weight ?? Enumerable.Repeat(1.0, target.Length).ToArray();
         for (int i = 0; i < _weight.Length; i++) if (!double.IsFinite(_target[i])) _weight[i] = 0;
@@ -25,7 +31,7 @@ public sealed class CloneObjective
     }
 
     public LineModel Model => _k.Model;
-    public LineKernels Kernels => _k;
+    public ILineKernels Kernels => _k;
     public int ActivePixels { get; }
     public int ParameterCount => 4 * Model.Count + Model.Continuum.Length;
 
@@ -33,7 +39,7 @@ public sealed class CloneObjective
     public double[] Flux()
     {
         _k.Refresh();
-        return _k.Flux();
+        return _k.FluxOf();
     }
 
     public double Loss() => Loss(Flux());

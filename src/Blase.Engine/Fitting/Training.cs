@@ -57,7 +57,7 @@ public static class Trainer
         {
             Lines = objective.Model.Count,
             Optimizer = options.Optimizer,
-            Device = "CPU (" + Compute.DeviceCatalog.Cpu.Name + $", {options.Threads ?? Environment.ProcessorCount} threads)",
+            Device = objective.Kernels.Device,
         };
         var flux = objective.Flux();
         double loss = objective.Loss(flux);

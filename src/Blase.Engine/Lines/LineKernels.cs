@@ -6,7 +6,7 @@ namespace Blase.Engine.Lines;
 /// The forward pass runs over contiguous groups of lines in parallel, each into its own log-flux buffer; the gradient
 /// pass runs over lines in parallel, each reading the per-pixel residual.
 /// </summary>
-public sealed class LineKernels
+public sealed class LineKernels : ILineKernels
 {
     public const double MaxAbsorption = 1 - 1e-9;
 
@@ -31,6 +31,8 @@ public sealed class LineKernels
 
     public LineModel Model => _m;
     public double[] Wavelength => _wave;
+    public string Device => $"CPU ({Compute.DeviceCatalog.Cpu.Name}, {_threads} threads)";
+    public void Dispose() { }
 
     /// <summary>Line-pixel pairs the windows cover.</summary>
     public long PairCount { get; private set; }
@@ -63,7 +65,6 @@ public sealed class LineKernels
         PairCount = pairs;
     }
 
-    /// <summary>Σ_j ln(1 − a_j V_j) (linear mode) or −Σ_j a_j V_j (log mode) at every pixel.</summary>
     public double[] LogFlux()
     {
         int n = _wave.Length, lines = _m.Count;
@@ -95,14 +96,7 @@ public sealed class LineKernels
         return total;
     }
 
-    /// <summary>The model flux: continuum × exp(log-flux).</summary>
-    public double[] Flux()
-    {
-        var lnS = LogFlux();
-        var f = new double[lnS.Length];
-        for (int i = 0; i < f.Length; i++) f[i] = _m.ContinuumAt(_wave[i]) * Math.Exp(lnS[i]);
-        return f;
-    }
+    public double[] Flux() => this.FluxOf();
 
     /// <summary>
     /// Gradient of Σ w_i r_i² (r = model − target) with respect to every line's (λc, ln a, ln σ, ln γ) and the continuum
