@@ -89,3 +89,41 @@ public class GpuKernelTests
         Assert.True(report.Rms < report.InitialRms / 50, $"RMS {report.InitialRms} -> {report.Rms}");
     }
 }
+
+/// <summary>A device that dies mid-run: the fit stops with the best parameters kept and a clear error.</summary>
+public class DeviceFailureTests
+{
+    private sealed class FailingKernels : ILineKernels
+    {
+        private readonly LineKernels _inner;
+        private int _calls;
+        public FailingKernels(LineKernels inner) => _inner = inner;
+        public LineModel Model => _inner.Model;
+        public double[] Wavelength => _inner.Wavelength;
+        public long PairCount => _inner.PairCount;
+        public string Device => "a failing test device";
+        public void Refresh() => _inner.Refresh();
+        public double[] LogFlux() => ++_calls > 6 ? throw new InvalidOperationException("kernel launch failed") : _inner.LogFlux();
+        public void Gradient(double[] q, double[]? h, double[] g, double[]? b) => _inner.Gradient(q, h, g, b);
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void A_failed_launch_keeps_the_best_model_and_says_where()
+    {
+        var wave = Enumerable.Range(0, 1001).Select(i => 6000 + i * 0.01).ToArray();
+        var truth = new LineModel(new[] { 6003.0, 6006.0 }, new[] { Math.Log(0.02), Math.Log(0.01) }, new[] { Math.Log(0.03), Math.Log(0.04) },
+            new[] { Math.Log(0.03), Math.Log(0.02) }, continuumMin: 6000, continuumMax: 6010);
+        var target = truth.Evaluate(wave);
+        var start = truth.Clone();
+        start.LnAmplitude[0] += 0.3;
+        var obj = new CloneObjective(new FailingKernels(new LineKernels(start, wave)), target);
+        double initial = obj.Loss();
+        var e = Assert.Throws<TrainingFailedException>(() => Trainer.Fit(obj, new TrainingOptions { Epochs = 50, Tolerance = 0 }));
+        Assert.Contains("kernel launch failed", e.Message);
+        Assert.Contains("a failing test device", e.Message);
+        Assert.True(e.Report.LossHistory.Min() < initial);
+        // The model holds the best parameters reached before the failure.
+        Assert.Equal(e.Report.LossHistory.Min(), new CloneObjective(start, wave, target).Loss(), 9);
+    }
+}

@@ -86,6 +86,7 @@ public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
     /// <summary>Stop after this many seconds and return the best model so far.</summary>
     [Parameter] [ValidateRange(0.001, 1e7)] public double? TimeLimit { get; set; }
 
+    /// <summary>Auto takes a CUDA GPU when one works (falling back to the CPU, with a verbose message), Cpu or Cuda force one.</summary>
     [Parameter] public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
     protected override void ProcessRecord()
@@ -94,6 +95,7 @@ public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
         {
             Normalized = Normalized, Teff = Teff, Prominence = Prominence, MinSeparation = MinSeparation, Profile = Profile,
             Mode = Mode, ContinuumDegree = ContinuumDegree, WindowTolerance = WindowTolerance, WingCut = WingCut, ResolvingPower = ResolvingPower,
+            Device = Device,
             Training = new TrainingOptions
             {
                 Optimizer = Optimizer, Epochs = Epochs, LearningRate = LearningRate, AmsGrad = AmsGrad, Tolerance = Tolerance, Patience = Patience,
@@ -101,7 +103,6 @@ public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
         };
         try
         {
-            CheckDevice();
             var (target, found) = Cloner.FindLines(InputObject, options);
             WriteVerbose($"{InputObject.Name}: {found.Count} lines with prominence >= {Prominence} between {found[0].Center:F3} and {found[^1].Center:F3} Å");
             if (!ShouldProcess(InputObject.Name, $"Clone {found.Count} lines between {found[0].Center:F3} and {found[^1].Center:F3} Å ({target.PixelCount} px)"))
@@ -119,6 +120,7 @@ public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
             var r = model.Report!;
+            if (Device == DeviceKind.Auto && DeviceCatalog.CudaProblem is { } why) WriteVerbose($"-Device Auto: no CUDA device ({why}); cloned on the CPU");
             WriteVerbose($"{InputObject.Name}: {model.Count} lines, {r.Training.Epochs} iterations in {r.Training.Seconds:F2} s on {r.Training.Device}; " +
                          $"RMS {r.RmsNative:G4} native, {r.RmsSmoothed:G4} at R = {r.ResolvingPower:G6}; {r.Training.StopReason}");
             WriteObject(model);
@@ -132,13 +134,6 @@ public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
             _cancel?.Dispose();
             _cancel = null;
         }
-    }
-
-    private void CheckDevice()
-    {
-        if (Device == DeviceKind.Cuda)
-            throw new InvalidOperationException("this version of Blase clones on the CPU only; use -Device Cpu or Auto");
-        if (Device == DeviceKind.Auto) WriteVerbose("-Device Auto: cloning on the CPU backend (the CUDA backend is not part of this version)");
     }
 
     protected override void StopProcessing() => _cancel?.Cancel();

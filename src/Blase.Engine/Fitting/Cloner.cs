@@ -21,6 +21,8 @@ public sealed class CloneOptions
     /// <summary>The resolving power at which the report also gives the RMS residual after smoothing both model and template.</summary>
     public double ResolvingPower { get; set; } = 55_000;
     public TrainingOptions Training { get; set; } = new();
+    /// <summary>Auto takes a CUDA GPU when one works (pseudo-Voigt profiles), else the CPU.</summary>
+    public Compute.DeviceKind Device { get; set; } = Compute.DeviceKind.Auto;
 }
 
 /// <summary>What a clone produced: the model and its report.</summary>
@@ -35,7 +37,7 @@ public sealed class CloneReport
 }
 
 /// <summary>Clones a synthetic template into a line model: prepare, find lines, fit.</summary>
-public static class Cloner
+public static partial class Cloner
 {
     /// <summary>Prepares the template (unless it is normalized already) and finds its lines, without fitting.</summary>
     public static (Spectrum Target, IReadOnlyList<FoundLine> Lines) FindLines(Spectrum template, CloneOptions o)
@@ -68,8 +70,29 @@ public static class Cloner
         model.Provenance.Add($"found {found.Count} lines with prominence >= {o.Prominence}, at least {o.MinSeparation} px apart");
 
         var weight = order.Mask.Select(m => m ? 1.0 : 0.0).ToArray();
-        var objective = new CloneObjective(model, wave, order.Flux, weight, o.Training.Threads);
-        var training = Trainer.Fit(objective, o.Training, progress, cancel);
+        using var kernels = Backend(model, wave, o, note => model.Provenance.Add(note));
+        var objective = new CloneObjective(kernels, order.Flux, weight);
+        TrainingReport training;
+        try
+        {
+            training = Trainer.Fit(objective, o.Training, progress, cancel);
+        }
+        catch (TrainingFailedException e) when (kernels is not LineKernels)
+        {
+            // The GPU failed: carry on from the best parameters on the CPU for the iterations left.
+            model.Provenance.Add(e.Message + "; continued on the CPU");
+            objective = new CloneObjective(new LineKernels(model, wave, o.Training.Threads), order.Flux, weight);
+            var rest = Trainer.Fit(objective, new TrainingOptions
+            {
+                Optimizer = o.Training.Optimizer, Epochs = Math.Max(1, o.Training.Epochs - e.Report.Epochs), LearningRate = o.Training.LearningRate,
+                CenterStepScale = o.Training.CenterStepScale, AmsGrad = o.Training.AmsGrad, Tolerance = o.Training.Tolerance, Patience = o.Training.Patience,
+                ReturnBestOnCancel = o.Training.ReturnBestOnCancel, Threads = o.Training.Threads,
+            }, progress, cancel);
+            rest.StopReason = $"{e.Message}; then on the CPU: {rest.StopReason}";
+            rest.Epochs += e.Report.Epochs;
+            rest.Seconds += e.Report.Seconds;
+            training = rest;
+        }
         var flux = objective.Flux();
         var report = new CloneReport
         {
@@ -83,6 +106,39 @@ public static class Cloner
         model.Report = report;
         model.Provenance.Add($"fitted with {training.Optimizer}: {training.Epochs} iterations, {training.Seconds:F1} s, RMS {report.RmsNative:G4} ({training.StopReason})");
         return model;
+    }
+}
+
+public static partial class Cloner
+{
+    /// <summary>
+    /// The kernels for a device request: CUDA when asked for (or on Auto when a GPU is present and the profile is a
+    /// pseudo-Voigt), else the CPU. Auto falls back to the CPU when the GPU cannot be started; each choice is noted.
+    /// </summary>
+    public static ILineKernels Backend(LineModel model, double[] wave, CloneOptions o, Action<string> note)
+    {
+        var device = Compute.DeviceCatalog.Resolve(o.Device, out var why);
+        if (why is not null) note(why);
+        if (device.Kind == Compute.DeviceKind.Cuda)
+        {
+            if (model.Profile == ProfileShape.Voigt)
+            {
+                if (o.Device == Compute.DeviceKind.Cuda) throw new NotSupportedException("the exact Voigt profile runs on the CPU only; use -Device Cpu or a pseudo-Voigt profile");
+                note("the exact Voigt profile runs on the CPU backend");
+            }
+            else
+            {
+                long bytes = Compute.GpuLineKernels.BytesNeeded(model.Count, wave.Length);
+                note($"CUDA backend on {device.Name}: {bytes / 1e6:F1} MB of device memory");
+                if (bytes > device.MemoryBytes * 0.9) throw new InsufficientMemoryException($"the problem needs {bytes / 1e9:F2} GB but {device.Name} has {device.MemoryGiB} GiB");
+                try { return new Compute.GpuLineKernels(model, wave, Compute.DeviceKind.Cuda); }
+                catch (Exception e) when (o.Device == Compute.DeviceKind.Auto && e is not InsufficientMemoryException)
+                {
+                    note($"the CUDA backend could not start ({e.Message}); using the CPU");
+                }
+            }
+        }
+        return new LineKernels(model, wave, o.Training.Threads);
     }
 }
 

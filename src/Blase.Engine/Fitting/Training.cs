@@ -47,7 +47,14 @@ public sealed class TrainingReport
     public List<double> SecondsHistory { get; } = new();
 }
 
-/// <summary>Fits a line model's parameters (in place) to a target spectrum on the CPU backend.</summary>
+/// <summary>A fit that broke (a device failure); the model holds the best parameters reached, the report says how far it got.</summary>
+public sealed class TrainingFailedException : Exception
+{
+    public TrainingFailedException(TrainingReport report, Exception inner) : base(report.StopReason, inner) => Report = report;
+    public TrainingReport Report { get; }
+}
+
+/// <summary>Fits a line model's parameters (in place) to a target spectrum, on whichever backend the objective runs.</summary>
 public static class Trainer
 {
     public static TrainingReport Fit(CloneObjective objective, TrainingOptions options, Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
@@ -74,6 +81,14 @@ public static class Trainer
         catch (OperationCanceledException) when (options.ReturnBestOnCancel)
         {
             report.StopReason = "cancelled; the best parameters so far were kept";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A device that fails mid-run must not lose the model: leave the best parameters in it and say where it stopped.
+            objective.SetParameters(best);
+            report.Seconds = sw.Elapsed.TotalSeconds;
+            report.StopReason = $"failed on {report.Device} at iteration {report.Epochs + 1}: {e.Message}";
+            throw new TrainingFailedException(report, e);
         }
         objective.SetParameters(best);
         flux = objective.Flux();
