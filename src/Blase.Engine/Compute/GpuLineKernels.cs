@@ -151,35 +151,14 @@ public sealed class GpuLineKernels : ILineKernels
         return lo;
     }
 
-    // The same constants as LineShape's constructor (pseudo-Voigt kinds), and the same window rule as LineKernels.Refresh.
+    // The line's constants from LineShape itself (the one definition of the profile), and the window rule of LineKernels.Refresh.
     private static void PrepareKernel(Index1D j, ArrayView<double> p, ArrayView<double> wave, ArrayView<double> c, ArrayView<int> start, ArrayView<int> end, PrepareSettings s)
     {
-        double center = p[4 * j], amp = XMath.Exp(p[4 * j + 1]), sigma = XMath.Exp(p[4 * j + 2]), gamma = XMath.Exp(p[4 * j + 3]);
-        double fg = LineShape.FwhmPerSigma * sigma, fl = 2 * gamma;
-        double fg2 = fg * fg, fl2 = fl * fl;
-        double poly = fg2 * fg2 * fg + 2.69269 * fg2 * fg2 * fl + 2.42843 * fg2 * fg * fl2 + 4.47163 * fg2 * fl2 * fl + 0.07842 * fg * fl2 * fl2 + fl2 * fl2 * fl;
-        double f = XMath.Pow(poly, 0.2);
-        double dPdFg = 5 * fg2 * fg2 + 4 * 2.69269 * fg2 * fg * fl + 3 * 2.42843 * fg2 * fl2 + 2 * 4.47163 * fg * fl2 * fl + 0.07842 * fl2 * fl2;
-        double dPdFl = 2.69269 * fg2 * fg2 + 2 * 2.42843 * fg2 * fg * fl + 3 * 4.47163 * fg2 * fl2 + 4 * 0.07842 * fg * fl2 * fl + 5 * fl2 * fl2;
-        double f4 = poly / f;
-        double dfdLnS = dPdFg / (5 * f4) * fg, dfdLnG = dPdFl / (5 * f4) * fl;
-        double rho = fl / f;
-        double dEtaDRho = 1.36603 - 2 * 0.47719 * rho + 3 * 0.11116 * rho * rho;
-        double eta = rho * (1.36603 + rho * (-0.47719 + rho * 0.11116));
-        double dEtaS = dEtaDRho * (-rho / f * dfdLnS), dEtaG = dEtaDRho * (rho - rho / f * dfdLnG);
-        double se, ge, dSeS, dSeG, dGeS, dGeG;
-        if (s.Tch == 1)
-        {
-            se = f / LineShape.FwhmPerSigma; ge = f / 2;
-            dSeS = dfdLnS / LineShape.FwhmPerSigma; dSeG = dfdLnG / LineShape.FwhmPerSigma; dGeS = dfdLnS / 2; dGeG = dfdLnG / 2;
-        }
-        else
-        {
-            se = sigma; ge = gamma; dSeS = sigma; dGeG = gamma; dSeG = 0; dGeS = 0;
-        }
+        double center = p[4 * j], amp = XMath.Exp(p[4 * j + 1]);
+        var shape = new LineShape(s.Tch == 1 ? ProfileShape.Tch : ProfileShape.PseudoVoigt, XMath.Exp(p[4 * j + 2]), XMath.Exp(p[4 * j + 3]));
         int b = Consts * j;
-        c[b] = amp; c[b + 1] = se; c[b + 2] = ge; c[b + 3] = eta; c[b + 4] = dEtaS; c[b + 5] = dEtaG;
-        c[b + 6] = dSeS; c[b + 7] = dSeG; c[b + 8] = dGeS; c[b + 9] = dGeG;
+        c[b] = amp; c[b + 1] = shape.Se; c[b + 2] = shape.Ge; c[b + 3] = shape.Eta; c[b + 4] = shape.DEtaDLnS; c[b + 5] = shape.DEtaDLnG;
+        c[b + 6] = shape.DSeDLnS; c[b + 7] = shape.DSeDLnG; c[b + 8] = shape.DGeDLnS; c[b + 9] = shape.DGeDLnG;
         int n = s.Pixels;
         if (s.WingCut > 0)
         {
@@ -188,10 +167,7 @@ public sealed class GpuLineKernels : ILineKernels
             end[j] = XMath.Clamp(mid + s.WingCut / 2, 0, n);
             return;
         }
-        double lorentz = XMath.Sqrt(XMath.Max(0.0, amp * eta * ge / (XMath.PI * s.Tolerance) - ge * ge));
-        double peakG = amp * (1 - eta) / (se * 2.5066282746310002);
-        double gauss = peakG > s.Tolerance ? se * XMath.Sqrt(2 * XMath.Log(peakG / s.Tolerance)) : 0;
-        double hw = XMath.Min(XMath.Max(XMath.Max(lorentz, gauss), se), s.MaxHalfWidth);
+        double hw = XMath.Min(shape.HalfWidth(amp, s.Tolerance), s.MaxHalfWidth);
         start[j] = LowerBound(wave, n, center - hw);
         end[j] = LowerBound(wave, n, center + hw);
     }
