@@ -10,9 +10,6 @@ namespace Blase.Engine.Tests;
 /// <summary>Line finding, fitting and persistence against injected truth and independent formulas.</summary>
 public class CloneTests
 {
-    private static double[] Grid(double a, double b, double step) =>
-        Enumerable.Range(0, (int)Math.Round((b - a) / step) + 1).Select(i => a + i * step).ToArray();
-
     // Twenty well-separated lines of known parameters on 6000–6020 Å.
     private static LineModel Truth(ProfileShape profile = ProfileShape.PseudoVoigt)
     {
@@ -28,7 +25,7 @@ public class CloneTests
     [Fact]
     public void Finder_locates_injected_gaussian_lines_with_their_widths()
     {
-        var wave = Grid(6000, 6010, 0.01);
+        var wave = TestData.Grid(6000, 6010, 0.01);
         double[] centers = { 6002.003, 6005.5, 6008.25 }, depths = { 0.3, 0.05, 0.6 }, sigmas = { 0.05, 0.03, 0.08 };
         var flux = wave.Select(w => centers.Select((c, k) => 1 - depths[k] * Math.Exp(-0.5 * Math.Pow((w - c) / sigmas[k], 2))).Aggregate(1.0, (p, f) => p * f)).ToArray();
         var found = LineFinder.Find(wave, flux, 0.01);
@@ -53,7 +50,7 @@ public class CloneTests
     [InlineData(OptimizerKind.Adam, 1500)]
     public void Fitting_recovers_injected_lines(OptimizerKind optimizer, int epochs)
     {
-        var wave = Grid(6000, 6020, 0.01);
+        var wave = TestData.Grid(6000, 6020, 0.01);
         var truth = Truth();
         var target = truth.Evaluate(wave);
         var found = LineFinder.Find(wave, target, 0.002);
@@ -77,7 +74,7 @@ public class CloneTests
     [Fact]
     public void Cancellation_stops_and_keeps_the_best_parameters()
     {
-        var wave = Grid(6000, 6020, 0.01);
+        var wave = TestData.Grid(6000, 6020, 0.01);
         var truth = Truth();
         var target = truth.Evaluate(wave);
         var model = LineFinder.InitialModel(LineFinder.Find(wave, target, 0.002), wave[0], wave[^1]);
@@ -95,7 +92,7 @@ public class CloneTests
     public void Saved_models_reimport_to_the_identical_spectrum()
     {
         using var dir = new TempDir();
-        var wave = Grid(6000, 6020, 0.01);
+        var wave = TestData.Grid(6000, 6020, 0.01);
         var m = Truth(ProfileShape.Tch);
         m.Provenance.Add("made in a test");
         var path = dir.File("m.fits");
@@ -119,7 +116,7 @@ public class CloneTests
         File.WriteAllText(csv, "lam_center_A,ln_amplitude,ln_sigma_A,ln_gamma_A\n6001.0,-4.0,-3.5,-4.2\n6002.0,-3.2,-3.0,-3.6\n6002.1,-5.0,-3.9,-3.0\n");
         var model = LineModelFile.LoadBlaseCsv(csv);
         model.WingCut = 100000; // the whole grid, as the formula below
-        var wave = Grid(6000, 6004, 0.01);
+        var wave = TestData.Grid(6000, 6004, 0.01);
         var flux = model.Evaluate(wave);
         var lines = new[] { (6001.0, -4.0, -3.5, -4.2), (6002.0, -3.2, -3.0, -3.6), (6002.1, -5.0, -3.9, -3.0) };
         for (int i = 0; i < wave.Length; i += 7)
@@ -160,7 +157,7 @@ public class CloneTests
     [Fact]
     public void Preparation_flattens_a_blackbody_and_keeps_broad_lines()
     {
-        var wave = Grid(6400, 6700, 0.05);
+        var wave = TestData.Grid(6400, 6700, 0.05);
         // A 5800 K blackbody with a broad H-alpha dip (Lorentzian, 4 Å half width) and a narrow line.
         var flux = wave.Select(w => 3e5 * TemplatePreparation.Planck(w, 5800)
             * (1 - 0.5 * 16 / (16 + Math.Pow(w - 6564.6, 2)))

@@ -6,9 +6,6 @@ namespace Blase.Engine.Tests;
 
 public class LineModelTests
 {
-    private static double[] Grid(double a, double b, double step) =>
-        Enumerable.Range(0, (int)Math.Round((b - a) / step) + 1).Select(i => a + i * step).ToArray();
-
     [Fact]
     public void Faddeeva_matches_known_values()
     {
@@ -56,7 +53,7 @@ public class LineModelTests
     [MemberData(nameof(Cases))]
     public void Analytic_gradient_matches_finite_differences(ProfileShape profile, CombinationMode mode)
     {
-        var wave = Grid(6000, 6003, 0.01);
+        var wave = TestData.Grid(6000, 6003, 0.01);
         var truth = Model(profile, mode, new[] { 6000.9, 6001.05, 6002.2 }, new[] { 0.05, 0.03, 0.08 }, new[] { 0.03, 0.02, 0.05 }, new[] { 0.02, 0.01, 0.03 }, new[] { 1.0, 0.02 });
         var target = truth.Evaluate(wave);
         var start = Model(profile, mode, new[] { 6000.92, 6001.03, 6002.18 }, new[] { 0.04, 0.035, 0.07 }, new[] { 0.035, 0.018, 0.045 }, new[] { 0.025, 0.012, 0.028 }, new[] { 0.98, 0.01 });

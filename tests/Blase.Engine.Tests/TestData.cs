@@ -7,6 +7,10 @@ public static class TestData
 
     public const string Missing = Blase.Tests.TestPaths.Missing;
 
+    /// <summary>An even wavelength grid from a to b (inclusive).</summary>
+    public static double[] Grid(double a, double b, double step) =>
+        Enumerable.Range(0, (int)Math.Round((b - a) / step) + 1).Select(i => a + i * step).ToArray();
+
     public static string File(params string[] parts) => Path.Combine(new[] { Root ?? throw new InvalidOperationException(Missing) }.Concat(parts).ToArray());
 
     public static string Goldilocks => File("hpf", "Goldilocks_20210212T072837_v1.0_0037.spectra.fits");
