@@ -22,11 +22,10 @@ switch ($Task) {
     'Package' {
         $out = Join-Path $PSScriptRoot 'out/Blase'
         if (Test-Path $out) { Remove-Item $out -Recurse -Force }
-        # The host's output holds the module and the help written for it; the module folder takes all but the host itself.
+        # The module folder is the cmdlets' publish output; the host (built beside it) writes the MAML help into it.
         $hostOut = Join-Path $PSScriptRoot 'out/host'
         Invoke-Dotnet publish src/Blase.Host -c $Configuration -o $hostOut
         Invoke-Dotnet publish src/Blase.Cmdlets -c $Configuration -o $out
-        Copy-Item (Join-Path $hostOut 'en-US') $out -Recurse
         Invoke-Dotnet exec (Join-Path $hostOut 'blase.dll') --write-help (Join-Path $out 'en-US')
         # Native libraries (ILGPU's, SkiaSharp's) must sit flat beside the dll for PowerShell to load them.
         Get-ChildItem (Join-Path $out 'runtimes') -Recurse -File -ErrorAction Ignore |
