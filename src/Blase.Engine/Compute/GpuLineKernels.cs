@@ -115,6 +115,43 @@ public sealed class GpuLineKernels : ILineKernels
         if (blocks is not null) Array.Copy(_dBlocks.GetAsArray1D(), blocks, 10 * _m.Count);
     }
 
+    // ---- device-side steps for a training loop that stays on the device (GpuTrainer) ----
+
+    internal Accelerator Accelerator => _acc;
+    internal int GroupSize => _groupSize;
+    internal ArrayView<double> WaveView => _dWave.View;
+    internal ArrayView<double> LnSView => _dLnS.View;
+    internal ArrayView<double> QView => _dQ.View;
+    internal ArrayView<double> HView => _dH.View;
+    internal ArrayView<double> GradView => _dGrad.View;
+    internal ArrayView<double> BlocksView => _dBlocks.View;
+
+    /// <summary>Line constants and windows for the line parameters in <paramref name="p"/> (4 per line), on the device.</summary>
+    internal void Prepare(ArrayView<double> p)
+    {
+        double step = _wave.Length > 1 ? (_wave[^1] - _wave[0]) / (_wave.Length - 1) : 1;
+        _prepare(_m.Count, p, _dWave.View, _dConsts.View, _dStart.View, _dEnd.View,
+            new PrepareSettings(_wave.Length, _m.Tolerance, _m.WingCut ?? 0, _m.Profile == ProfileShape.Tch ? 1 : 0, 2000 * step));
+    }
+
+    /// <summary>Log-flux of the lines in <paramref name="p"/> into the device log-flux buffer (after <see cref="Prepare"/>).</summary>
+    internal void Forward(ArrayView<double> p)
+    {
+        _dLnS.MemSetToZero();
+        _forward(new KernelConfig(_m.Count, _groupSize), _dWave.View, p, _dConsts.View, _dStart.View, _dEnd.View, _dLnS.View,
+            _m.Mode == CombinationMode.Linear ? 1 : 0);
+    }
+
+    /// <summary>Gradient and curvature blocks from the device q and h buffers, for the lines in <paramref name="p"/>.</summary>
+    internal void GradientOnDevice(ArrayView<double> p)
+    {
+        _dGrad.MemSetToZero();
+        _dBlocks.MemSetToZero();
+        _gradient(new KernelConfig(_m.Count, _groupSize),
+            new GradientViews(_dWave.View, p, _dConsts.View, _dStart.View, _dEnd.View, _dQ.View, _dH.View, _dGrad.View, _dBlocks.View),
+            (_m.Mode == CombinationMode.Linear ? 1 : 0) | 2);
+    }
+
     public void Dispose()
     {
         foreach (var b in new MemoryBuffer[] { _dWave, _dParams, _dConsts, _dLnS, _dQ, _dH, _dGrad, _dBlocks, _dStart, _dEnd }) b.Dispose();

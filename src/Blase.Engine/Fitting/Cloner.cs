@@ -71,28 +71,8 @@ public static partial class Cloner
 
         var weight = order.Mask.Select(m => m ? 1.0 : 0.0).ToArray();
         using var kernels = Backend(model, wave, o, note => model.Provenance.Add(note));
-        var objective = new CloneObjective(kernels, order.Flux, weight);
-        TrainingReport training;
-        try
-        {
-            training = Trainer.Fit(objective, o.Training, progress, cancel);
-        }
-        catch (TrainingFailedException e) when (kernels is not LineKernels)
-        {
-            // The GPU failed: carry on from the best parameters on the CPU for the iterations left.
-            model.Provenance.Add(e.Message + "; continued on the CPU");
-            objective = new CloneObjective(new LineKernels(model, wave, o.Training.Threads), order.Flux, weight);
-            var rest = Trainer.Fit(objective, new TrainingOptions
-            {
-                Optimizer = o.Training.Optimizer, Epochs = Math.Max(1, o.Training.Epochs - e.Report.Epochs), LearningRate = o.Training.LearningRate,
-                CenterStepScale = o.Training.CenterStepScale, AmsGrad = o.Training.AmsGrad, Tolerance = o.Training.Tolerance, Patience = o.Training.Patience,
-                ReturnBestOnCancel = o.Training.ReturnBestOnCancel, Threads = o.Training.Threads,
-            }, progress, cancel);
-            rest.StopReason = $"{e.Message}; then on the CPU: {rest.StopReason}";
-            rest.Epochs += e.Report.Epochs;
-            rest.Seconds += e.Report.Seconds;
-            training = rest;
-        }
+        var training = Train(kernels, order.Flux, weight, o.Training, progress, cancel, note => model.Provenance.Add(note));
+        var objective = new CloneObjective(model, wave, order.Flux, weight, o.Training.Threads);
         var flux = objective.Flux();
         var report = new CloneReport
         {
@@ -111,6 +91,39 @@ public static partial class Cloner
 
 public static partial class Cloner
 {
+    /// <summary>
+    /// Fits the model behind <paramref name="kernels"/> to the target: on a GPU with Levenberg–Marquardt, by the
+    /// device-resident loop (<see cref="Compute.GpuTrainer"/>); otherwise by <see cref="Trainer"/>. A GPU that fails
+    /// mid-run hands over to the CPU, from the best parameters reached where the loop can say, and the report says so.
+    /// </summary>
+    public static TrainingReport Train(ILineKernels kernels, double[] target, double[] weight, TrainingOptions o,
+        Action<TrainingProgress>? progress, CancellationToken cancel, Action<string> note)
+    {
+        var model = kernels.Model;
+        try
+        {
+            if (kernels is Compute.GpuLineKernels gpu && o.Optimizer == OptimizerKind.LevenbergMarquardt)
+            {
+                using var trainer = new Compute.GpuTrainer(gpu, target, weight);
+                return trainer.Fit(o, progress, cancel);
+            }
+            return Trainer.Fit(new CloneObjective(kernels, target, weight), o, progress, cancel);
+        }
+        catch (Exception e) when (kernels is not LineKernels && e is not OperationCanceledException)
+        {
+            int done = (e as TrainingFailedException)?.Report.Epochs ?? 0;
+            note($"{e.Message}; continued on the CPU");
+            var rest = Trainer.Fit(new CloneObjective(new LineKernels(model, kernels.Wavelength, o.Threads), target, weight), new TrainingOptions
+            {
+                Optimizer = o.Optimizer, Epochs = Math.Max(1, o.Epochs - done), LearningRate = o.LearningRate, CenterStepScale = o.CenterStepScale,
+                AmsGrad = o.AmsGrad, Tolerance = o.Tolerance, Patience = o.Patience, ReturnBestOnCancel = o.ReturnBestOnCancel, Threads = o.Threads,
+            }, progress, cancel);
+            rest.StopReason = $"{e.Message}; then on the CPU: {rest.StopReason}";
+            rest.Epochs += done;
+            return rest;
+        }
+    }
+
     /// <summary>
     /// The kernels for a device request: CUDA when asked for (or on Auto when a GPU is present and the profile is a
     /// pseudo-Voigt), else the CPU. Auto falls back to the CPU when the GPU cannot be started; each choice is noted.
