@@ -58,8 +58,33 @@ public sealed class GpuTrainer : IDisposable
     public TrainingReport Fit(TrainingOptions o, Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         var sw = Stopwatch.StartNew();
-        var m = _k.Model;
         var report = new TrainingReport { Lines = _lines, Optimizer = OptimizerKind.LevenbergMarquardt, Device = _k.Device + ", device-resident LM" };
+        try
+        {
+            return Run(o, report, sw, progress, cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The loss never rises on this path, so the device's current parameters are the best: keep them if it still answers.
+            try { WriteBack(); } catch (Exception) { /* the device is gone; the model keeps its starting parameters */ }
+            report.Seconds = sw.Elapsed.TotalSeconds;
+            report.StopReason = $"failed on {report.Device} after iteration {report.Epochs}: {e.Message}";
+            throw new TrainingFailedException(report, e);
+        }
+    }
+
+    private void WriteBack()
+    {
+        var m = _k.Model;
+        _k.Accelerator.Synchronize();
+        var p = _p.GetAsArray1D();
+        for (int j = 0; j < _lines; j++) { m.Center[j] = p[4 * j]; m.LnAmplitude[j] = p[4 * j + 1]; m.LnSigma[j] = p[4 * j + 2]; m.LnGamma[j] = p[4 * j + 3]; }
+        Array.Copy(p, 4 * _lines, m.Continuum, 0, _nc);
+    }
+
+    private TrainingReport Run(TrainingOptions o, TrainingReport report, Stopwatch sw, Action<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        var m = _k.Model;
         var p = new double[4 * _lines + _nc];
         for (int j = 0; j < _lines; j++) { p[4 * j] = m.Center[j]; p[4 * j + 1] = m.LnAmplitude[j]; p[4 * j + 2] = m.LnSigma[j]; p[4 * j + 3] = m.LnGamma[j]; }
         Array.Copy(m.Continuum, 0, p, 4 * _lines, _nc);
@@ -93,10 +118,7 @@ public sealed class GpuTrainer : IDisposable
             { report.StopReason = $"loss changed by less than {o.Tolerance:G2} over {o.Patience} reports"; break; }
         }
         // The loss never rises on this path: the current parameters are the best.
-        _k.Accelerator.Synchronize();
-        p = _p.GetAsArray1D();
-        for (int j = 0; j < _lines; j++) { m.Center[j] = p[4 * j]; m.LnAmplitude[j] = p[4 * j + 1]; m.LnSigma[j] = p[4 * j + 2]; m.LnGamma[j] = p[4 * j + 3]; }
-        Array.Copy(p, 4 * _lines, m.Continuum, 0, _nc);
+        WriteBack();
         var last = _scalars.GetAsArray1D();
         report.Rms = Math.Sqrt(last[0] / Math.Max(1, ActivePixels));
         _k.Refresh();
