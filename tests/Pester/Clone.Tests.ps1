@@ -63,9 +63,10 @@ Describe 'Invoke-BlaseClone' {
         (Import-BlaseModel $path).Count | Should -Be 8
     }
 
-    It 'refuses -Device Cuda with a clear error where there is no GPU' -Skip:(@(Get-BlaseDevice -Kind Cuda).Count -gt 0) {
-        $template | Invoke-BlaseClone -Normalized -Device Cuda -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs[0].Exception.Message | Should -BeLike '*no CUDA device*'
+    It 'runs -Device Cuda on a GPU, and refuses it clearly without one' {
+        $m = $template | Invoke-BlaseClone -Normalized -Epochs 10 -Device Cuda -ErrorVariable errs -ErrorAction SilentlyContinue
+        if (@(Get-BlaseDevice -Kind Cuda).Count -gt 0) { $m.Report.Training.Device | Should -BeLike 'CUDA*' }
+        else { $errs[0].Exception.Message | Should -BeLike '*no CUDA device*' }
     }
 
     It 'clones a slice of the real PHOENIX template below blase RMS' -Skip:(-not [System.IO.Directory]::Exists([System.IO.Path]::Combine([string]$BlaseDataRoot, 'phoenix'))) {
