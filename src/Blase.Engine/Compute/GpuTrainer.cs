@@ -16,7 +16,7 @@ namespace Blase.Engine.Compute;
 /// </summary>
 public sealed class GpuTrainer : IDisposable
 {
-    private const double MaxCenterStep = 0.05, MaxLogStep = 0.25;
+    private const double MaxCenterStep = Trainer.MaxCenterStep, MaxLogStep = Trainer.MaxLogStep;
     private readonly GpuLineKernels _k;
     private readonly int _lines, _nc;
     private readonly MemoryBuffer1D<double, Stride1D.Dense> _target, _weight, _x, _p, _trial, _contGrad, _contBlock, _scalars;

@@ -113,11 +113,8 @@ public static partial class Cloner
         {
             int done = (e as TrainingFailedException)?.Report.Epochs ?? 0;
             note($"{e.Message}; continued on the CPU");
-            var rest = Trainer.Fit(new CloneObjective(new LineKernels(model, kernels.Wavelength, o.Threads), target, weight), new TrainingOptions
-            {
-                Optimizer = o.Optimizer, Epochs = Math.Max(1, o.Epochs - done), LearningRate = o.LearningRate, CenterStepScale = o.CenterStepScale,
-                AmsGrad = o.AmsGrad, Tolerance = o.Tolerance, Patience = o.Patience, ReturnBestOnCancel = o.ReturnBestOnCancel, Threads = o.Threads,
-            }, progress, cancel);
+            var rest = Trainer.Fit(new CloneObjective(new LineKernels(model, kernels.Wavelength, o.Threads), target, weight),
+                o.WithEpochs(Math.Max(1, o.Epochs - done)), progress, cancel);
             rest.StopReason = $"{e.Message}; then on the CPU: {rest.StopReason}";
             rest.Epochs += done;
             return rest;

@@ -26,6 +26,14 @@ public sealed class TrainingOptions
     /// <summary>On cancellation, return the best parameters so far instead of throwing.</summary>
     public bool ReturnBestOnCancel { get; set; } = true;
     public int? Threads { get; set; }
+
+    /// <summary>The same options with another iteration limit.</summary>
+    public TrainingOptions WithEpochs(int epochs)
+    {
+        var copy = (TrainingOptions)MemberwiseClone();
+        copy.Epochs = epochs;
+        return copy;
+    }
 }
 
 /// <summary>Where a fit stands, for progress bars: iteration, loss, RMS, time so far and a rough time left.</summary>
@@ -161,7 +169,8 @@ public static class Trainer
     }
 
     // Solves (H + λ·diag H) δ = −g/2 for one line (H = JᵀWJ, g = ∇χ² = 2JᵀWr), with the step kept within reason.
-    private const double MaxLogStep = 0.25;
+    /// <summary>Largest move of a line per LM step: 0.05 Å in centre, 0.25 in a log parameter (keeps lines in their basin).</summary>
+    internal const double MaxCenterStep = 0.05, MaxLogStep = 0.25;
 
     private static void LineStep(double[] blocks, double[] grad, int j, double lambda, double[] p)
     {
@@ -173,8 +182,7 @@ public static class Trainer
         Span<double> rhs = stackalloc double[4];
         for (int k = 0; k < 4; k++) rhs[k] = -0.5 * grad[4 * j + k];
         if (!SolveSmall(h, rhs, 4)) return;
-        // A line centre moves at most 0.05 Å and a log-width or log-amplitude by at most MaxLogStep per step.
-        p[4 * j] += Math.Clamp(rhs[0], -0.05, 0.05);
+        p[4 * j] += Math.Clamp(rhs[0], -MaxCenterStep, MaxCenterStep);
         for (int k = 1; k < 4; k++) p[4 * j + k] += Math.Clamp(rhs[k], -MaxLogStep, MaxLogStep);
     }
 

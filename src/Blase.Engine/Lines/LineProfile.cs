@@ -26,11 +26,18 @@ public readonly struct LineShape
     public readonly double Sigma, Gamma;   // the line's own widths
     public readonly double Se, Ge;         // widths the profile uses: Gaussian σe, Lorentzian γe
     public readonly double Eta;
+    /// <summary>The combined (TCH) FWHM f of the line's σ and γ, in Å.</summary>
+    public readonly double Fwhm;
     public readonly double DEtaDLnS, DEtaDLnG, DSeDLnS, DSeDLnG, DGeDLnS, DGeDLnG;
 
     public LineShape(ProfileShape kind, double sigma, double gamma)
     {
         Kind = kind; Sigma = sigma; Gamma = gamma;
+        double fg = FwhmPerSigma * sigma, fl = 2 * gamma;
+        double fg2 = fg * fg, fl2 = fl * fl;
+        double p = fg2 * fg2 * fg + 2.69269 * fg2 * fg2 * fl + 2.42843 * fg2 * fg * fl2 + 4.47163 * fg2 * fl2 * fl + 0.07842 * fg * fl2 * fl2 + fl2 * fl2 * fl;
+        double f = Math.Pow(p, 0.2);
+        Fwhm = f;
         if (kind == ProfileShape.Voigt)
         {
             Se = sigma; Ge = gamma; Eta = 0;
@@ -38,10 +45,6 @@ public readonly struct LineShape
             DSeDLnS = sigma; DGeDLnG = gamma;
             return;
         }
-        double fg = FwhmPerSigma * sigma, fl = 2 * gamma;
-        double fg2 = fg * fg, fl2 = fl * fl;
-        double p = fg2 * fg2 * fg + 2.69269 * fg2 * fg2 * fl + 2.42843 * fg2 * fg * fl2 + 4.47163 * fg2 * fl2 * fl + 0.07842 * fg * fl2 * fl2 + fl2 * fl2 * fl;
-        double f = Math.Pow(p, 0.2);
         double dPdFg = 5 * fg2 * fg2 + 4 * 2.69269 * fg2 * fg * fl + 3 * 2.42843 * fg2 * fl2 + 2 * 4.47163 * fg * fl2 * fl + 0.07842 * fl2 * fl2;
         double dPdFl = 2.69269 * fg2 * fg2 + 2 * 2.42843 * fg2 * fg * fl + 3 * 4.47163 * fg2 * fl2 + 4 * 0.07842 * fg * fl2 * fl + 5 * fl2 * fl2;
         double f4 = p / f;

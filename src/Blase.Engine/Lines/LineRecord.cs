@@ -28,10 +28,7 @@ public sealed record LineRecord(
             double peak = a * s.Value(0);
             double depth = m.Mode == CombinationMode.Linear ? Math.Min(peak, LineKernels.MaxAbsorption) : 1 - Math.Exp(-peak);
             double ew = m.Mode == CombinationMode.Linear ? a : LogModeEquivalentWidth(s, a);
-            double fg = LineShape.FwhmPerSigma * s.Sigma, fl = 2 * s.Gamma;
-            double f = Math.Pow(Math.Pow(fg, 5) + 2.69269 * Math.Pow(fg, 4) * fl + 2.42843 * Math.Pow(fg, 3) * fl * fl
-                                + 4.47163 * fg * fg * Math.Pow(fl, 3) + 0.07842 * fg * Math.Pow(fl, 4) + Math.Pow(fl, 5), 0.2);
-            yield return new LineRecord(j, m.Center[j], a, s.Sigma, s.Gamma, f, depth, ew, m.LnAmplitude[j], m.LnSigma[j], m.LnGamma[j], m.Profile.ToString());
+            yield return new LineRecord(j, m.Center[j], a, s.Sigma, s.Gamma, s.Fwhm, depth, ew, m.LnAmplitude[j], m.LnSigma[j], m.LnGamma[j], m.Profile.ToString());
         }
     }
 

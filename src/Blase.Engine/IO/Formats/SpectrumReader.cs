@@ -18,14 +18,22 @@ public static class SpectrumReader
         options ??= new SpectrumReadOptions();
         if (Directory.Exists(path)) throw new BlaseDataException("is a folder; give a file, or a PHOENIX library folder with -Teff/-LogG/-Metallicity", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"no such file: {path}", path);
-        var format = options.Format == SpectrumFormat.Auto ? Detect(path) : options.Format;
         try
         {
+            // A FITS file is read once: the layout is recognized from the HDUs the reader then uses.
+            if (options.Format is SpectrumFormat.Auto or SpectrumFormat.Phoenix or SpectrumFormat.Goldilocks or SpectrumFormat.HpfSlope
+                    or SpectrumFormat.Igrins or SpectrumFormat.FitsTable && FitsFile.LooksLikeFits(path))
+            {
+                var hdus = FitsFile.Read(path);
+                var fitsFormat = options.Format == SpectrumFormat.Auto ? DetectFits(path, hdus) : options.Format;
+                return new[] { ReadFits(path, hdus, fitsFormat, options) };
+            }
+            var format = options.Format == SpectrumFormat.Auto ? Detect(path) : options.Format;
             return format switch
             {
                 SpectrumFormat.StarfishGrid => StarfishGridReader.Read(path, options),
                 SpectrumFormat.Text => new[] { TextSpectrumReader.Read(path, options) },
-                _ => new[] { ReadFits(path, format, options) },
+                _ => throw new BlaseDataException($"is not a FITS file, so it cannot be read as {format}", path),
             };
         }
         catch (BlaseDataException e) when (e.Path is null)
@@ -34,10 +42,8 @@ public static class SpectrumReader
         }
     }
 
-    private static Spectrum ReadFits(string path, SpectrumFormat format, SpectrumReadOptions options)
-    {
-        var hdus = FitsFile.Read(path);
-        return format switch
+    private static Spectrum ReadFits(string path, IReadOnlyList<FitsHdu> hdus, SpectrumFormat format, SpectrumReadOptions options) =>
+        format switch
         {
             SpectrumFormat.Phoenix => PhoenixReader.Read(path, hdus, options),
             SpectrumFormat.Goldilocks or SpectrumFormat.HpfSlope => HpfReader.Read(path, hdus, format, options),
@@ -45,7 +51,6 @@ public static class SpectrumReader
             SpectrumFormat.FitsTable => FitsTableSpectrumReader.Read(path, hdus, options),
             _ => throw new BlaseDataException($"format {format} cannot be read from a FITS file", path),
         };
-    }
 
     /// <summary>Recognizes a file's layout from its content.</summary>
     public static SpectrumFormat Detect(string path)
