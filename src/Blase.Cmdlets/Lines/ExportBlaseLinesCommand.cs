@@ -31,8 +31,9 @@ public enum LineListConvention
 [OutputType(typeof(FileInfo))]
 public sealed class ExportBlaseLinesCommand : BlaseCmdlet
 {
+    /// <summary>A line model, a transfer result, or line records from Get-BlaseLine.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public LineModel InputObject { get; set; } = null!;
+    public PSObject InputObject { get; set; } = null!;
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -42,10 +43,41 @@ public sealed class ExportBlaseLinesCommand : BlaseCmdlet
 
     [Parameter] public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord() =>
-        WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {InputObject.Count} lines", Force, target =>
+    private readonly List<Engine.Transfer.LineChange> _changes = new();
+    private readonly List<LineRecord> _records = new();
+
+    protected override void ProcessRecord()
+    {
+        switch (InputObject.BaseObject)
         {
-            if (Convention == LineListConvention.Blase) LineModelFile.SaveBlaseCsv(InputObject, target);
-            else LineListWriter.Write(LineRecord.From(InputObject).ToList(), target);
-        });
+            case LineModel model:
+                WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {model.Count} lines", Force, target =>
+                {
+                    if (Convention == LineListConvention.Blase) LineModelFile.SaveBlaseCsv(model, target);
+                    else LineListWriter.Write(LineRecord.From(model).ToList(), target);
+                });
+                break;
+            case Engine.Transfer.TransferResult result:
+                WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {result.Model.Count} lines before and after", Force, target =>
+                {
+                    if (Convention == LineListConvention.Blase) LineModelFile.SaveBlaseCsv(result.Model, target);
+                    else LineListWriter.Write(result.LineChanges().ToList(), target);
+                });
+                break;
+            // Records piped one by one (Get-BlaseLine | Where-Object … | Export-BlaseLines) are gathered and written at the end.
+            case Engine.Transfer.LineChange c: _changes.Add(c); break;
+            case LineRecord r: _records.Add(r); break;
+            default:
+                WriteError(ErrorFor(new ArgumentException($"Export-BlaseLines takes a line model, a transfer result or line records, not {InputObject.BaseObject.GetType().Name}"), InputObject));
+                break;
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_changes.Count > 0)
+            WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {_changes.Count} lines before and after", Force, t => LineListWriter.Write(_changes, t));
+        if (_records.Count > 0)
+            WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {_records.Count} lines", Force, t => LineListWriter.Write(_records, t));
+    }
 }

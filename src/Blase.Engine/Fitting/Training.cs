@@ -181,7 +181,7 @@ public static class Trainer
         for (int k = 0; k < 4; k++) h[5 * k] = h[5 * k] * (1 + lambda) + 1e-12;
         Span<double> rhs = stackalloc double[4];
         for (int k = 0; k < 4; k++) rhs[k] = -0.5 * grad[4 * j + k];
-        if (!SolveSmall(h, rhs, 4)) return;
+        if (!DenseSolver.Solve(h, rhs, 4)) return;
         p[4 * j] += Math.Clamp(rhs[0], -MaxCenterStep, MaxCenterStep);
         for (int k = 1; k < 4; k++) p[4 * j + k] += Math.Clamp(rhs[k], -MaxLogStep, MaxLogStep);
     }
@@ -191,36 +191,7 @@ public static class Trainer
         var h = (double[])cblock.Clone();
         var rhs = new double[nc];
         for (int k = 0; k < nc; k++) { h[k * nc + k] = h[k * nc + k] * (1 + lambda) + 1e-12; rhs[k] = -0.5 * grad[offset + k]; }
-        if (SolveSmall(h, rhs, nc)) for (int k = 0; k < nc; k++) p[offset + k] += rhs[k];
-    }
-
-    /// <summary>Gaussian elimination with partial pivoting on a small dense system; rhs becomes the solution.</summary>
-    private static bool SolveSmall(Span<double> a, Span<double> rhs, int n)
-    {
-        for (int c = 0; c < n; c++)
-        {
-            int piv = c;
-            for (int r = c + 1; r < n; r++) if (Math.Abs(a[r * n + c]) > Math.Abs(a[piv * n + c])) piv = r;
-            if (!(Math.Abs(a[piv * n + c]) > 0) || !double.IsFinite(a[piv * n + c])) return false;
-            if (piv != c)
-            {
-                for (int k = 0; k < n; k++) (a[c * n + k], a[piv * n + k]) = (a[piv * n + k], a[c * n + k]);
-                (rhs[c], rhs[piv]) = (rhs[piv], rhs[c]);
-            }
-            for (int r = c + 1; r < n; r++)
-            {
-                double f = a[r * n + c] / a[c * n + c];
-                for (int k = c; k < n; k++) a[r * n + k] -= f * a[c * n + k];
-                rhs[r] -= f * rhs[c];
-            }
-        }
-        for (int r = n - 1; r >= 0; r--)
-        {
-            double s = rhs[r];
-            for (int k = r + 1; k < n; k++) s -= a[r * n + k] * rhs[k];
-            rhs[r] = s / a[r * n + r];
-        }
-        return true;
+        if (DenseSolver.Solve(h, rhs, nc)) for (int k = 0; k < nc; k++) p[offset + k] += rhs[k];
     }
 
     private static void RunAdam(CloneObjective obj, TrainingOptions o, TrainingReport r, ref double[] best, ref double bestLoss,

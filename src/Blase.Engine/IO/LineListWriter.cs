@@ -6,13 +6,15 @@ using MiniExcelLibs;
 
 namespace Blase.Engine.IO;
 
-/// <summary>Writes line records to CSV, Excel (.xlsx, through MiniExcel) or a FITS binary table, by extension; atomically.</summary>
+/// <summary>
+/// Writes flat line records (<see cref="LineRecord"/>, <see cref="Transfer.LineChange"/>) to CSV, Excel (.xlsx, through
+/// MiniExcel) or a FITS binary table, by extension; atomically. The record's properties are the columns.
+/// </summary>
 public static class LineListWriter
 {
-    private static readonly System.Reflection.PropertyInfo[] Columns = typeof(LineRecord).GetProperties();
-
-    public static void Write(IReadOnlyList<LineRecord> lines, string path)
+    public static void Write<T>(IReadOnlyList<T> lines, string path) where T : notnull
     {
+        var Columns = typeof(T).GetProperties();
         switch (Path.GetExtension(path).ToLowerInvariant())
         {
             case ".csv":

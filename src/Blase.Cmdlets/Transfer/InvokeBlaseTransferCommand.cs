@@ -1,0 +1,166 @@
+using System.Collections;
+using System.Management.Automation;
+using Blase.Engine.Compute;
+using Blase.Engine.Lines;
+using Blase.Engine.Spectra;
+using Blase.Engine.Transfer;
+
+namespace Blase.Cmdlets.Transfer;
+
+/// <summary>
+/// <para type="synopsis">Fits a cloned line model to an observed spectrum: RV, v sin i, resolution, continuum and every line.</para>
+/// <para type="description">Invoke-BlaseTransfer shifts the clone's lines by the radial velocity (relativistic Doppler factor),
+/// broadens them by rotation (Gray's kernel with limb darkening), multiplies by an optional telluric line model, convolves with a
+/// Gaussian line-spread function of resolving power R, integrates over each data pixel and multiplies by a Chebyshev continuum
+/// per order, then fits the free parameters (-Free) to the data with χ² and a prior that pulls each line toward its cloned value.
+/// All orders (or -Order) are fitted jointly with one RV, v sin i and line list. Without -RadialVelocity, a χ² search over
+/// ±-RadialVelocitySearch km/s finds the start. The result carries RV ± σ, v sin i ± σ (from the curvature at the optimum,
+/// lines profiled), R, χ², the residual RMS, per-order results, the model spectrum and the updated line model; Get-BlaseLine on
+/// it lists every line before and after. The barycentric correction comes from the header (HPF's BRVCORR) unless
+/// -BarycentricCorrection gives one; -BarycentricCorrection 0 applies none (for spectra already in the barycentric frame).</para>
+/// </summary>
+/// <example>
+/// <code>$clone = Import-BlaseSpectrum ./lte03900.dat | Invoke-BlaseClone -Teff 3900
+/// Import-BlaseSpectrum ./WASP_69_hpf_stack.fits | Invoke-BlaseTransfer -Model $clone -BarycentricCorrection 0</code>
+/// <para>Clones a 3900 K PHOENIX template and fits it to a barycentric HPF order of WASP-69.</para>
+/// </example>
+/// <example>
+/// <code>Import-BlaseSpectrum ./GJ_699_Slope.fits | Invoke-BlaseTransfer -Model $clone -Order 4,5,6 -Free RadialVelocity,Vsini,Continuum -Verbose | Format-List RadialVelocity*, Vsini*</code>
+/// <para>Fits three orders jointly with the lines frozen and shows the RV and v sin i with their uncertainties.</para>
+/// </example>
+/// <example>
+/// <code>$r = $spectrum | Invoke-BlaseTransfer -Model $clone -Telluric $tellurics -Free Default,Telluric; $r | Get-BlaseLine | Export-BlaseLines -Path changes.xlsx</code>
+/// <para>Fits star and tellurics together and writes every line's before and after to Excel.</para>
+/// </example>
+[Cmdlet(VerbsLifecycle.Invoke, "BlaseTransfer")]
+[OutputType(typeof(TransferResult))]
+public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
+{
+    private CancellationTokenSource? _cancel;
+
+    /// <summary>The cloned line model of the star (Invoke-BlaseClone, Import-BlaseModel).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    public LineModel Model { get; set; } = null!;
+
+    /// <summary>The observed spectrum (one or many orders), from the pipeline.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [Alias("InputObject")]
+    public Spectrum Spectrum { get; set; } = null!;
+
+    /// <summary>A cloned telluric line model (best in -Mode Log), multiplied with the star before the instrument; it does not shift with RV.</summary>
+    [Parameter] public LineModel? Telluric { get; set; }
+
+    /// <summary>Only these orders (their numbers in the file); default all that the model reaches.</summary>
+    [Parameter] public int[]? Order { get; set; }
+
+    /// <summary>The instrument's resolving power λ/Δλ (the start, when -Free includes Resolution).</summary>
+    [Parameter] [ValidateRange(100, 10_000_000)] public double ResolvingPower { get; set; } = 55_000;
+
+    /// <summary>Linear change of R across each order: R(x) = R·(1 + slope·x), x from −1 to 1.</summary>
+    [Parameter] [ValidateRange(-0.9, 0.9)] public double ResolvingPowerSlope { get; set; }
+
+    /// <summary>The parameter groups to fit: Lines (Amplitudes and Widths), Amplitudes, Widths, Centers, RadialVelocity, Vsini, Resolution, Continuum, Telluric; Default is Lines, RadialVelocity, Vsini, Continuum.</summary>
+    [Parameter] public TransferParameters[] Free { get; set; } = { TransferParameters.Default };
+
+    /// <summary>L2 (Gaussian) or L1 (lets a few lines move far) pull of each line toward its cloned value.</summary>
+    [Parameter] public PriorKind Prior { get; set; } = PriorKind.L2;
+
+    /// <summary>The prior's scales, as a hashtable with any of Center (Å), LnAmplitude, LnSigma, LnGamma; e.g. @{ LnAmplitude = 0.5 }.</summary>
+    [Parameter] public Hashtable? PriorScale { get; set; }
+
+    /// <summary>Multiplies the whole prior (0: none; large: the template). Ignored with -CrossValidate.</summary>
+    [Parameter] [ValidateRange(0, 1e12)] public double PriorStrength { get; set; } = 1;
+
+    /// <summary>Choose the prior strength by 4-fold cross-validation over pixel blocks (slower: 20 extra fits).</summary>
+    [Parameter] public SwitchParameter CrossValidate { get; set; }
+
+    /// <summary>Barycentric correction in km/s to add to the fitted RV; 0 applies none. Default: the header's value (BRVCORR) if any.</summary>
+    [Parameter] public double? BarycentricCorrection { get; set; }
+
+    /// <summary>The starting RV in km/s; without it a χ² search finds the start.</summary>
+    [Parameter] public double? RadialVelocity { get; set; }
+
+    /// <summary>The half-width of the RV search, km/s.</summary>
+    [Parameter] [ValidateRange(1, 2000)] public double RadialVelocitySearch { get; set; } = 300;
+
+    /// <summary>The starting v sin i, km/s.</summary>
+    [Parameter] [ValidateRange(0, 500)] public double Vsini { get; set; } = 2;
+
+    /// <summary>Linear limb-darkening coefficient ε of the rotation kernel.</summary>
+    [Parameter] [ValidateRange(0, 1)] public double LimbDarkening { get; set; } = 0.6;
+
+    /// <summary>Degree of each order's Chebyshev continuum.</summary>
+    [Parameter] [ValidateRange(0, 30)] public int ContinuumDegree { get; set; } = 3;
+
+    /// <summary>Lbfgs (default, fastest) or Adam (as blasé).</summary>
+    [Parameter] public TransferOptimizer Optimizer { get; set; } = TransferOptimizer.Lbfgs;
+
+    /// <summary>Most iterations of the full fit.</summary>
+    [Parameter] [ValidateRange(1, 1_000_000)] public int MaxIterations { get; set; } = 200;
+
+    /// <summary>Cpu (the transfer's stages run on the CPU; see the README for the GPU status) or Auto.</summary>
+    [Parameter] public DeviceKind Device { get; set; } = DeviceKind.Auto;
+
+    protected override void ProcessRecord()
+    {
+        var o = new TransferOptions
+        {
+            Free = Free.Aggregate(TransferParameters.None, (a, b) => a | b),
+            Prior = Prior, PriorStrength = PriorStrength, CrossValidate = CrossValidate,
+            ResolvingPower = ResolvingPower, ResolvingPowerSlope = ResolvingPowerSlope, RadialVelocity = RadialVelocity,
+            RadialVelocitySearchKms = RadialVelocitySearch, Vsini = Vsini, LimbDarkening = LimbDarkening, ContinuumDegree = ContinuumDegree,
+            BarycentricCorrectionKms = BarycentricCorrection, Optimizer = Optimizer, MaxIterations = MaxIterations, Device = DeviceKind.Cpu,
+        };
+        try
+        {
+            ApplyPriorScale(o);
+            if (Device == DeviceKind.Cuda) throw new NotSupportedException("the transfer runs on the CPU in this version; use -Device Cpu or Auto");
+            var data = Order is null ? Spectrum : Spectrum.SelectOrders(Order);
+            _cancel = new CancellationTokenSource();
+            var progress = new ProgressRecord(3, $"Invoke-BlaseTransfer {Spectrum.Name}", "starting");
+            var last = DateTime.MinValue;
+            var result = Engine.Transfer.Transfer.Fit(data, Model, Telluric, o, p =>
+            {
+                if ((DateTime.UtcNow - last).TotalMilliseconds < 200) return;
+                last = DateTime.UtcNow;
+                progress.StatusDescription = $"{p.Stage}: iteration {p.Iteration}, objective {p.Objective:G6}, {p.Elapsed.TotalSeconds:F1} s";
+                progress.PercentComplete = Math.Min(100, 100 * p.Iteration / Math.Max(1, p.MaxIterations));
+                WriteProgress(progress);
+            }, _cancel.Token, WriteVerbose);
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+            WriteVerbose($"{Spectrum.Name}: {result}; {result.LinesFitted} lines fitted, {result.LinesChanged} changed; {result.Iterations} iterations " +
+                         $"({result.Evaluations} evaluations) in {result.Seconds:F2} s; {result.StopReason}; barycentric correction: {result.BarycentricCorrectionSource}");
+            WriteObject(result);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteError(ErrorFor(e, Spectrum));
+        }
+        finally
+        {
+            _cancel?.Dispose();
+            _cancel = null;
+        }
+    }
+
+    private void ApplyPriorScale(TransferOptions o)
+    {
+        if (PriorScale is null) return;
+        foreach (DictionaryEntry e in PriorScale)
+        {
+            double v = Convert.ToDouble(e.Value, System.Globalization.CultureInfo.InvariantCulture);
+            if (!(v > 0)) throw new ArgumentException($"-PriorScale {e.Key} must be positive (got {e.Value})");
+            switch (e.Key?.ToString()?.ToLowerInvariant())
+            {
+                case "center": case "centerangstrom": o.CenterScaleAngstrom = v; break;
+                case "lnamplitude": o.LnAmplitudeScale = v; break;
+                case "lnsigma": o.LnSigmaScale = v; break;
+                case "lngamma": o.LnGammaScale = v; break;
+                default: throw new ArgumentException($"-PriorScale has no key '{e.Key}' (use Center, LnAmplitude, LnSigma, LnGamma)");
+            }
+        }
+    }
+
+    protected override void StopProcessing() => _cancel?.Cancel();
+}

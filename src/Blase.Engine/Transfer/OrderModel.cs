@@ -1,0 +1,194 @@
+using Blase.Engine.Lines;
+using Blase.Engine.Spectra;
+
+namespace Blase.Engine.Transfer;
+
+/// <summary>
+/// The forward model of one order and its adjoint, stage by stage on the order's fine grid:
+/// S = lines(λ; RV) → rotation ⊛ S → × telluric T → instrument (LSF and pixel integration) → × continuum C.
+/// Star and telluric multiply before the instrument (they do not commute with it). Only the lines that can reach the
+/// order are evaluated, so a whole-band model fitted to one order costs what the order needs.
+/// </summary>
+internal sealed class OrderModel : IDisposable
+{
+    private readonly LineModel _star, _starObs;
+    private readonly int[] _starIndex;
+    private readonly LineModel? _telluric, _tellLocal;
+    private readonly int[] _tellIndex;
+    private readonly ILineKernels _starKernels;
+    private readonly ILineKernels? _tellKernels;
+    private readonly double[] _data, _weight;
+    private readonly double _epsilon;
+    private RotationalBroadening? _rotation;
+    private double[]? _lnT;
+    // Working arrays on the fine grid (S, rotated S, T, F = rotated S·T) and on the pixels (B, C·B).
+    private readonly double[] _s, _rot, _t, _f, _gF, _gS, _qS;
+    private readonly double[] _b, _m, _gB;
+
+    public OrderModel(SpectralOrder order, double[] weight, LineModel star, LineModel? telluric, BulkParameters start,
+        TransferOptions o, double stepKms, double rvReachKms)
+    {
+        Order = order;
+        _data = order.Flux;
+        _weight = weight;
+        _epsilon = o.LimbDarkening;
+        double rMin = Math.Min(o.ResolvingPower, start.ResolvingPower) / (1 + Math.Abs(o.ResolvingPowerSlope)) / 2;
+        double lsfReachKms = 8 * DopplerShift.SpeedOfLightKms / (LineShape.FwhmPerSigma * rMin);
+        Grid = new FineGrid(order.MinWavelength, order.MaxWavelength, stepKms, lsfReachKms + o.VsiniMax + 4 * stepKms);
+        Instrument = new InstrumentProfile(Grid, order.Wavelength, start.ResolvingPower, o.ResolvingPowerSlope);
+        Continuum = new ChebyshevContinuum(order.Wavelength, o.ContinuumDegree);
+
+        _star = star;
+        _starIndex = LinesReaching(star, Grid, start.RadialVelocity, rvReachKms);
+        _starObs = Subset(star, _starIndex);
+        _starKernels = new LineKernels(_starObs, Grid.Wavelength, o.Threads);
+        _telluric = telluric;
+        _tellIndex = telluric is null ? Array.Empty<int>() : LinesReaching(telluric, Grid, 0, 0);
+        if (telluric is not null && _tellIndex.Length > 0)
+        {
+            _tellLocal = Subset(telluric, _tellIndex);
+            _tellKernels = new LineKernels(_tellLocal, Grid.Wavelength, o.Threads);
+        }
+        int n = Grid.Count, p = order.PixelCount;
+        _s = new double[n]; _rot = new double[n]; _t = new double[n]; _f = new double[n]; _gF = new double[n]; _gS = new double[n]; _qS = new double[n];
+        _b = new double[p]; _m = new double[p]; _gB = new double[p];
+        Array.Fill(_t, 1.0);
+    }
+
+    public SpectralOrder Order { get; }
+    public FineGrid Grid { get; }
+    public InstrumentProfile Instrument { get; }
+    public ChebyshevContinuum Continuum { get; }
+    public int StarLineCount => _starIndex.Length;
+    public IReadOnlyList<int> StarLines => _starIndex;
+    public long LinePixelPairs => _starKernels.PairCount + (_tellKernels?.PairCount ?? 0);
+    /// <summary>C·B at each pixel after the last <see cref="Evaluate"/>.</summary>
+    public double[] Model => _m;
+    /// <summary>B (the model before the continuum) after the last <see cref="Evaluate"/>.</summary>
+    public double[] Normalized => _b;
+    public double[] Weight => _weight;
+
+    /// <summary>Lines whose window, shifted by any RV within reach of <paramref name="rv"/>, touches the grid.</summary>
+    private static int[] LinesReaching(LineModel m, FineGrid g, double rv, double reachKms)
+    {
+        double lo = g.Wavelength[0], hi = g.Wavelength[^1];
+        double dLo = DopplerShift.Factor(rv - reachKms), dHi = DopplerShift.Factor(rv + reachKms);
+        var keep = new List<int>();
+        for (int j = 0; j < m.Count; j++)
+        {
+            double hw = m.Shape(j).HalfWidth(Math.Exp(m.LnAmplitude[j]), m.Tolerance);
+            if ((m.Center[j] + hw) * dHi >= lo && (m.Center[j] - hw) * dLo <= hi) keep.Add(j);
+        }
+        return keep.ToArray();
+    }
+
+    private static LineModel Subset(LineModel m, int[] idx) =>
+        new(idx.Select(j => m.Center[j]).ToArray(), idx.Select(j => m.LnAmplitude[j]).ToArray(),
+            idx.Select(j => m.LnSigma[j]).ToArray(), idx.Select(j => m.LnGamma[j]).ToArray(), m.Profile, m.Mode)
+        { Tolerance = m.Tolerance };
+
+    /// <summary>
+    /// Evaluates the order at the current star/telluric lines and bulk parameters; solves the continuum when asked.
+    /// Returns ½χ² = ½ Σ w (C·B − d)².
+    /// </summary>
+    public double Evaluate(BulkParameters bulk, bool solveContinuum, bool tellChanged)
+    {
+        // Star lines, shifted: λc → D·λc and a, σ, γ → D·(a, σ, γ) (exact stretch, see DopplerShift).
+        double d = DopplerShift.Factor(bulk.RadialVelocity), lnD = Math.Log(d);
+        for (int j = 0; j < _starIndex.Length; j++)
+        {
+            int g = _starIndex[j];
+            _starObs.Center[j] = _star.Center[g] * d;
+            _starObs.LnAmplitude[j] = _star.LnAmplitude[g] + lnD;
+            _starObs.LnSigma[j] = _star.LnSigma[g] + lnD;
+            _starObs.LnGamma[j] = _star.LnGamma[g] + lnD;
+        }
+        _starKernels.Refresh();
+        var lnS = _starKernels.LogFlux();
+        for (int k = 0; k < _s.Length; k++) _s[k] = Math.Exp(lnS[k]);
+
+        if (_tellKernels is not null && (_lnT is null || tellChanged))
+        {
+            for (int j = 0; j < _tellIndex.Length; j++)
+            {
+                int g = _tellIndex[j];
+                _tellLocal!.LnAmplitude[j] = _telluric!.LnAmplitude[g];
+                _tellLocal.LnSigma[j] = _telluric.LnSigma[g];
+                _tellLocal.LnGamma[j] = _telluric.LnGamma[g];
+            }
+            _tellKernels.Refresh();
+            _lnT = _tellKernels.LogFlux();
+            for (int k = 0; k < _t.Length; k++) _t[k] = Math.Exp(_lnT[k]);
+        }
+
+        Instrument.Update(bulk.ResolvingPower);
+        if (_rotation is null || _rotation.Vsini != bulk.Vsini) _rotation = new RotationalBroadening(bulk.Vsini, _epsilon, Grid.StepKms);
+        int from = Instrument.FirstFine, to = Instrument.EndFine;
+        if (from - _rotation.Half < 0 || to + _rotation.Half > Grid.Count)
+            throw new ArgumentOutOfRangeException(nameof(bulk), $"v sin i {bulk.Vsini:F1} km/s reaches beyond the fine grid's margin");
+        _rotation.Apply(_s, _rot, from, to);
+        for (int k = from; k < to; k++) _f[k] = _rot[k] * _t[k];
+        Instrument.Apply(_f, _b);
+        if (solveContinuum) Continuum.Solve(_b, _data, _weight);
+        double chi2 = 0;
+        for (int i = 0; i < _b.Length; i++)
+        {
+            _m[i] = Continuum.At(i) * _b[i];
+            if (_weight[i] > 0) { double r = _m[i] - _data[i]; chi2 += _weight[i] * r * r; }
+        }
+        return 0.5 * chi2;
+    }
+
+    /// <summary>
+    /// The gradient of ½χ² (after <see cref="Evaluate"/>) by the adjoint of each stage, added into the star lines' gradient
+    /// (4 per line of the full star model: λc, ln a, ln σ, ln γ), the telluric lines' (same layout) and the bulk parameters'
+    /// (RV, v sin i, ln R). The continuum needs none: it is at its optimum (or fixed).
+    /// </summary>
+    public void Gradient(BulkParameters bulk, TransferParameters free, double[] gStar, double[]? gTell, double[] gBulk)
+    {
+        for (int i = 0; i < _b.Length; i++) _gB[i] = _weight[i] > 0 ? _weight[i] * (_m[i] - _data[i]) * Continuum.At(i) : 0;
+        if (free.HasFlag(TransferParameters.Resolution)) gBulk[2] += Instrument.LnResolvingPowerGradient(_gB, _f);
+        Array.Clear(_gF);
+        Instrument.ApplyAdjoint(_gB, _gF);
+        int from = Instrument.FirstFine, to = Instrument.EndFine;
+
+        if (gTell is not null && _tellKernels is not null)
+        {
+            var q = new double[_f.Length];
+            for (int k = from; k < to; k++) q[k] = _gF[k] * _f[k]; // ∂/∂ln T = ∂/∂F · F
+            var g = new double[4 * _tellIndex.Length];
+            _tellKernels.Gradient(q, null, g, null);
+            for (int j = 0; j < _tellIndex.Length; j++)
+                for (int c = 0; c < 4; c++) gTell[4 * _tellIndex[j] + c] += g[4 * j + c];
+        }
+
+        for (int k = from; k < to; k++) _gF[k] *= _t[k]; // now ∂/∂(rotated S)
+        if (free.HasFlag(TransferParameters.Vsini))
+            gBulk[1] += _rotation!.VsiniGradient(_gF, _s, from, to) * (bulk.VsiniParameter < 0 ? -1 : 1);
+
+        bool lines = (free & (TransferParameters.Lines | TransferParameters.Centers | TransferParameters.RadialVelocity)) != 0;
+        if (!lines || _starIndex.Length == 0) return;
+        Array.Clear(_gS);
+        _rotation!.ApplyAdjoint(_gF, _gS, from, to);
+        for (int k = 0; k < _s.Length; k++) _qS[k] = _gS[k] * _s[k]; // ∂/∂ln S
+        var gObs = new double[4 * _starIndex.Length];
+        _starKernels.Gradient(_qS, null, gObs, null);
+        double d = DopplerShift.Factor(bulk.RadialVelocity), dLnD = DopplerShift.LnFactorDerivative(bulk.RadialVelocity);
+        double gRv = 0;
+        for (int j = 0; j < _starIndex.Length; j++)
+        {
+            int g = 4 * _starIndex[j];
+            double g0 = gObs[4 * j], g1 = gObs[4 * j + 1], g2 = gObs[4 * j + 2], g3 = gObs[4 * j + 3];
+            gStar[g] += g0 * d;
+            gStar[g + 1] += g1; gStar[g + 2] += g2; gStar[g + 3] += g3;
+            gRv += (g0 * _starObs.Center[j] + g1 + g2 + g3) * dLnD;
+        }
+        gBulk[0] += gRv;
+    }
+
+    public void Dispose()
+    {
+        _starKernels.Dispose();
+        _tellKernels?.Dispose();
+    }
+}

@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using Blase.Engine.Lines;
+using Blase.Engine.Spectra;
+
+namespace Blase.Engine.Transfer;
+
+/// <summary>
+/// Fits a cloned line model to an observed spectrum (blasé's transfer): RV, v sin i, R, a continuum per order and every
+/// line's properties at once, with a prior pulling each line toward its cloned value. All orders are fitted jointly with
+/// shared RV, v sin i and lines. Stages: a χ² ladder in RV (unless a start is given); the bulk parameters with the lines
+/// frozen; then everything free; then uncertainties from the curvature (<see cref="Curvature"/>).
+/// </summary>
+public static class Transfer
+{
+    public static TransferResult Fit(Spectrum spectrum, LineModel template, LineModel? telluric, TransferOptions o,
+        Action<TransferProgress>? progress = null, CancellationToken cancel = default, Action<string>? note = null)
+    {
+        ArgumentNullException.ThrowIfNull(spectrum);
+        ArgumentNullException.ThrowIfNull(template);
+        if (template.Count == 0) throw new ArgumentException("the line model has no lines");
+        if (!(o.ResolvingPower > 0)) throw new ArgumentOutOfRangeException(nameof(o), $"the resolving power must be positive (got {o.ResolvingPower})");
+        var sw = Stopwatch.StartNew();
+        var notes = new List<string>();
+        void Note(string s) { notes.Add(s); note?.Invoke(s); }
+
+        var data = spectrum.ToUnit(WavelengthUnit.Angstrom);
+        if (data.Medium == WavelengthMedium.Air) { data = data.ToVacuum(); Note("converted the data's air wavelengths to vacuum (line models are in vacuum)"); }
+        double tMin = template.Center.Min(), tMax = template.Center.Max();
+        double reach = o.RadialVelocity is null ? o.RadialVelocitySearchKms : 50;
+        double dMax = DopplerShift.Factor((o.RadialVelocity ?? 0) + reach), dMin = DopplerShift.Factor((o.RadialVelocity ?? 0) - reach);
+        var orders = new List<SpectralOrder>();
+        foreach (var ord in data.Orders)
+        {
+            if (ord.GoodPixelCount < o.ContinuumDegree + 4) { Note($"order {ord.Number}: skipped, {ord.GoodPixelCount} good pixels"); continue; }
+            if (tMax * dMax < ord.MinWavelength || tMin * dMin > ord.MaxWavelength) { Note($"order {ord.Number}: skipped, the template ({tMin:F1}–{tMax:F1} Å) does not reach it"); continue; }
+            orders.Add(ord);
+        }
+        if (orders.Count == 0)
+            throw new BlaseDataException($"no order of {data.Name} ({data.MinWavelength:F1}–{data.MaxWavelength:F1} Å) has good pixels the template's lines ({tMin:F1}–{tMax:F1} Å) reach", spectrum.Metadata.SourcePath);
+
+        var star0 = template;
+        var star = template.Clone();
+        star.WingCut = null;
+        var tell0 = telluric;
+        var tell = telluric?.Clone();
+        if (tell is not null) tell.WingCut = null;
+        double stepKms = o.FineStepKms ?? FineGrid.ChooseStep(star, Enumerable.Range(0, star.Count).Where(j =>
+            orders.Any(q => star.Center[j] * dMax >= q.MinWavelength - 5 && star.Center[j] * dMin <= q.MaxWavelength + 5)), o.ResolvingPower);
+        var bulk = new BulkParameters { RadialVelocity = o.RadialVelocity ?? 0, VsiniParameter = o.Vsini, LnResolvingPower = Math.Log(o.ResolvingPower) };
+        var weights = orders.Select(Weights).ToArray();
+        if (orders.Any(q => q.Uncertainty is null)) Note("orders without uncertainties are weighted equally; errors are scaled by the residuals");
+
+        if (o.RadialVelocity is null)
+        {
+            var search = Build(orders, weights, star, tell, bulk, o, stepKms, o.RadialVelocitySearchKms);
+            try { bulk.RadialVelocity = RadialVelocitySearch.Find(search.ToArray(), bulk, 0, o.RadialVelocitySearchKms, o.ResolvingPower, cancel); }
+            finally { foreach (var m in search) m.Dispose(); }
+            Note($"RV search over ±{o.RadialVelocitySearchKms:F0} km/s: start at {bulk.RadialVelocity:F2} km/s");
+        }
+        var models = Build(orders, weights, star, tell, bulk, o, stepKms, 30);
+        try
+        {
+            int iterations = 0, evaluations = 0;
+            string stop;
+            void Report(string stage, int it, double f) => progress?.Invoke(new TransferProgress(stage, it, o.MaxIterations, f, sw.Elapsed));
+
+            // Stage 1: bulk parameters with the lines frozen, from the continuum solved at the start.
+            var bulkFree = o.Free & (TransferParameters.RadialVelocity | TransferParameters.Vsini | TransferParameters.Resolution | TransferParameters.Continuum);
+            foreach (var m in models) m.Evaluate(bulk, solveContinuum: true, tellChanged: true);
+            var stage1 = new TransferObjective(models.ToArray(), star, star0, tell, tell0, bulk, bulkFree, o, o.PriorStrength);
+            var r1 = Minimize(stage1, stage1.Current(), o, (it, f) => Report("bulk parameters", it, f), cancel);
+            stage1.Apply(r1.X);
+            iterations += r1.Iterations; evaluations += stage1.Evaluations;
+
+            // Stage 2: everything free.
+            double alpha = o.PriorStrength;
+            string chosenBy = "given";
+            if (o.CrossValidate && (o.Free & (TransferParameters.Lines | TransferParameters.Centers | TransferParameters.Telluric)) != 0)
+            {
+                (alpha, var cvNote) = CrossValidation.Choose(models.ToArray(), star, star0, tell, tell0, bulk, o, cancel, (it, f) => Report("cross-validation", it, f));
+                chosenBy = cvNote;
+                Note($"prior strength {alpha:G3} chosen by {cvNote}");
+            }
+            var obj = new TransferObjective(models.ToArray(), star, star0, tell, tell0, bulk, o.Free, o, alpha);
+            double lsfReach = 7 * DopplerShift.SpeedOfLightKms / (LineShape.FwhmPerSigma * bulk.ResolvingPower);
+            (double, double) ReachOf(int line)
+            {
+                var m = line < star.Count ? star : tell!;
+                int j = line < star.Count ? line : line - star.Count;
+                double c = m.Center[j] * (line < star.Count ? DopplerShift.Factor(bulk.RadialVelocity) : 1);
+                double hw = m.Shape(j).HalfWidth(Math.Exp(m.LnAmplitude[j]), m.Tolerance) + c * (lsfReach + bulk.Vsini) / DopplerShift.SpeedOfLightKms + 0.2;
+                return (c - hw, c + hw);
+            }
+            var z0 = obj.Current();
+            var pre = Curvature.Measure(obj, z0, ReachOf, cancel);
+            var r2 = Minimize(obj, z0, o, (it, f) => Report("all parameters", it, f), cancel, pre.Precondition);
+            obj.Apply(r2.X);
+            iterations += r2.Iterations;
+            stop = r2.StopReason;
+
+            // Uncertainties of the bulk parameters: the curvature at the optimum, lines profiled.
+            var z = obj.Current();
+            var curvature = Curvature.Measure(obj, z, ReachOf, cancel);
+            var errs = curvature.BulkErrors();
+            var present = curvature.BulkCoordinates.ToArray();
+            evaluations += obj.Evaluations;
+            double chi2 = obj.LastChiSquare;
+            int good = orders.Sum(q => q.GoodPixelCount);
+            int dof = good - present.Length - (o.Free.HasFlag(TransferParameters.Continuum) ? models.Count * (o.ContinuumDegree + 1) : 0);
+            double scale = dof > 0 ? Math.Max(1, Math.Sqrt(chi2 / dof)) : 1;
+            double Err(TransferParameters p)
+            {
+                int k = Array.IndexOf(present, obj.IndexOf(p));
+                return k < 0 ? double.NaN : errs[k] * scale;
+            }
+
+            // Results: per order, the model spectrum, the frame.
+            var orderResults = new List<OrderResult>();
+            var modelOrders = new List<SpectralOrder>();
+            double sumSq = 0; long nRes = 0;
+            for (int q = 0; q < models.Count; q++)
+            {
+                var m = models[q];
+                double oc = 0, os = 0; int on = 0;
+                for (int i = 0; i < m.Model.Length; i++)
+                {
+                    if (m.Weight[i] <= 0) continue;
+                    double r = m.Model[i] - m.Order.Flux[i];
+                    oc += m.Weight[i] * r * r;
+                    double c = m.Continuum.At(i);
+                    double rn = r / c;
+                    os += rn * rn; on++;
+                }
+                sumSq += os; nRes += on;
+                int odof = on - (o.Free.HasFlag(TransferParameters.Continuum) ? o.ContinuumDegree + 1 : 0);
+                orderResults.Add(new OrderResult(m.Order.Number, on, m.StarLineCount, oc, odof > 0 ? oc / odof : double.NaN,
+                    on > 0 ? Math.Sqrt(os / on) : double.NaN, m.Order.MinWavelength, m.Order.MaxWavelength, (double[])m.Continuum.Coefficients.Clone()));
+                modelOrders.Add(new SpectralOrder(m.Order.Number, m.Order.Wavelength, (double[])m.Model.Clone()));
+            }
+            var (bc, bcApplied, bcSource) = Barycentric(spectrum, o);
+            var fitted = obj.Lines.ToHashSet();
+            int changed = fitted.Count(j =>
+                Math.Abs(star.Center[j] - star0.Center[j]) > o.CenterScaleAngstrom || Math.Abs(star.LnAmplitude[j] - star0.LnAmplitude[j]) > o.LnAmplitudeScale ||
+                Math.Abs(star.LnSigma[j] - star0.LnSigma[j]) > o.LnSigmaScale || Math.Abs(star.LnGamma[j] - star0.LnGamma[j]) > o.LnGammaScale);
+            star.Report = null;
+            star.Provenance.Add($"transferred to {spectrum.Name}: RV {bulk.RadialVelocity:F3} km/s, v sin i {bulk.Vsini:F2} km/s, R {bulk.ResolvingPower:F0}, free {o.Free}");
+            var modelSpectrum = new Spectrum(modelOrders, WavelengthUnit.Angstrom, WavelengthMedium.Vacuum, spectrum.Metadata.Clone(),
+                new[] { $"model of {spectrum.Name} by the transfer of {template.Name ?? "a line model"}" });
+            modelSpectrum.Metadata.Object = $"model of {spectrum.Name}";
+            return new TransferResult
+            {
+                Spectrum = spectrum.Name,
+                Template = template.Name ?? "line model",
+                RadialVelocity = bulk.RadialVelocity,
+                RadialVelocityError = Err(TransferParameters.RadialVelocity),
+                Vsini = bulk.Vsini,
+                VsiniError = Err(TransferParameters.Vsini),
+                ResolvingPower = bulk.ResolvingPower,
+                ResolvingPowerError = Err(TransferParameters.Resolution) * bulk.ResolvingPower,
+                BarycentricCorrection = bc,
+                BarycentricCorrectionApplied = bcApplied,
+                BarycentricCorrectionSource = bcSource,
+                BarycentricRadialVelocity = bcApplied ? DopplerShift.Add(bulk.RadialVelocity, bc) : bulk.RadialVelocity,
+                ResidualRms = nRes > 0 ? Math.Sqrt(sumSq / nRes) : double.NaN,
+                ChiSquare = chi2,
+                DegreesOfFreedom = dof,
+                ErrorScale = scale,
+                PriorStrength = alpha,
+                PriorStrengthChosenBy = chosenBy,
+                LinesFitted = fitted.Count,
+                LinesChanged = changed,
+                Orders = orderResults,
+                Model = star,
+                TemplateModel = star0,
+                Telluric = tell,
+                ModelSpectrum = modelSpectrum,
+                Free = o.Free,
+                Optimizer = o.Optimizer.ToString(),
+                Iterations = iterations,
+                Evaluations = evaluations,
+                Seconds = sw.Elapsed.TotalSeconds,
+                StopReason = stop,
+                Device = $"CPU ({Compute.DeviceCatalog.Cpu.Name})",
+                FineStepKms = stepKms,
+                FinePoints = models.Sum(m => (long)m.Grid.Count),
+                LinePixelPairs = models.Sum(m => m.LinePixelPairs),
+                Notes = notes,
+                Fitted = fitted,
+            };
+        }
+        finally { foreach (var m in models) m.Dispose(); }
+    }
+
+    internal static Fitting.MinimizationResult Minimize(TransferObjective obj, double[] z0, TransferOptions o, Action<int, double> progress,
+        CancellationToken cancel, Action<double[]>? precondition = null) =>
+        o.Optimizer == TransferOptimizer.Adam
+            ? Adam(obj, z0, o, progress, cancel)
+            : Fitting.Lbfgs.Minimize((z, g) => obj.Value(z, g), z0, o.MaxIterations, o.Tolerance, o.Patience, progress: progress, cancel: cancel, precondition: precondition);
+
+    // Adam on the whitened coordinates (Kingma & Ba 2015), kept for comparison with blasé; L-BFGS is the default.
+    private static Fitting.MinimizationResult Adam(TransferObjective obj, double[] z0, TransferOptions o, Action<int, double> progress, CancellationToken cancel)
+    {
+        const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        int n = z0.Length;
+        var z = (double[])z0.Clone(); var g = new double[n]; var m = new double[n]; var v = new double[n];
+        var best = (double[])z.Clone();
+        double bestF = double.PositiveInfinity;
+        var history = new List<double>();
+        string reason = "reached the iteration limit";
+        int it;
+        for (it = 1; it <= o.MaxIterations; it++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            double f = obj.Value(z, g);
+            if (f < bestF) { bestF = f; best = (double[])z.Clone(); }
+            history.Add(f);
+            progress(it, f);
+            if (history.Count > o.Patience && history[^(o.Patience + 1)] - bestF <= o.Tolerance * Math.Abs(history[^(o.Patience + 1)]))
+            { reason = $"the objective changed by less than {o.Tolerance:G2} over {o.Patience} epochs"; break; }
+            double c1 = 1 - Math.Pow(b1, it), c2 = 1 - Math.Pow(b2, it);
+            for (int k = 0; k < n; k++)
+            {
+                m[k] = b1 * m[k] + (1 - b1) * g[k];
+                v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
+                z[k] -= o.AdamLearningRate * (m[k] / c1) / (Math.Sqrt(v[k] / c2) + eps);
+            }
+        }
+        return new Fitting.MinimizationResult(best, bestF, Math.Min(it, o.MaxIterations), obj.Evaluations, reason);
+    }
+
+    internal static List<OrderModel> Build(IReadOnlyList<SpectralOrder> orders, double[][] weights, LineModel star, LineModel? tell,
+        BulkParameters bulk, TransferOptions o, double stepKms, double rvReachKms)
+    {
+        var list = new List<OrderModel>();
+        try
+        {
+            for (int q = 0; q < orders.Count; q++) list.Add(new OrderModel(orders[q], weights[q], star, tell, bulk, o, stepKms, rvReachKms));
+            return list;
+        }
+        catch { foreach (var m in list) m.Dispose(); throw; }
+    }
+
+    /// <summary>1/σ² where the order has uncertainties (1 where it has none), 0 on masked pixels.</summary>
+    internal static double[] Weights(SpectralOrder q)
+    {
+        var w = new double[q.PixelCount];
+        for (int i = 0; i < w.Length; i++)
+            w[i] = !q.Mask[i] ? 0 : q.Uncertainty is null ? 1 : 1 / (q.Uncertainty[i] * q.Uncertainty[i]);
+        return w;
+    }
+
+    /// <summary>The correction to add (km/s), whether one applies, and where it came from (the parameter wins over the header).</summary>
+    public static (double Kms, bool Applied, string Source) Barycentric(Spectrum spectrum, TransferOptions o)
+    {
+        if (o.BarycentricCorrectionKms is double given)
+            return given == 0 ? (0, false, "none (-BarycentricCorrection 0)") : (given, true, "parameter");
+        if (spectrum.Metadata.BarycentricCorrection is double ms) return (ms / 1000, true, "header (BRVCORR)");
+        return (0, false, "none (no header value)");
+    }
+}

@@ -1,0 +1,109 @@
+using Blase.Engine.Lines;
+using Blase.Engine.Spectra;
+
+namespace Blase.Engine.Transfer;
+
+/// <summary>How one order fitted: χ² (with the data's uncertainties), residual RMS relative to the continuum, the continuum.</summary>
+public sealed record OrderResult(
+    int Order,
+    int GoodPixels,
+    int Lines,
+    double ChiSquare,
+    double ReducedChiSquare,
+    double ResidualRms,
+    double MinWavelength,
+    double MaxWavelength,
+    double[] Continuum);
+
+/// <summary>Where a transfer stands, for progress bars.</summary>
+public sealed record TransferProgress(string Stage, int Iteration, int MaxIterations, double Objective, TimeSpan Elapsed);
+
+/// <summary>
+/// A fitted transfer: the star's bulk properties with their uncertainties, the frame they are in, the updated line model,
+/// the model spectrum on the data's pixels and per-order figures. Velocities in km/s.
+/// </summary>
+public sealed class TransferResult
+{
+    public required string Spectrum { get; init; }
+    public required string Template { get; init; }
+    /// <summary>The fitted RV in the data's frame (km/s), before any barycentric correction.</summary>
+    public double RadialVelocity { get; init; }
+    /// <summary>1σ of <see cref="RadialVelocity"/> from the curvature of the objective, lines and continuum profiled; scaled by √(χ²/ν) when that exceeds 1.</summary>
+    public double RadialVelocityError { get; init; }
+    public double Vsini { get; init; }
+    public double VsiniError { get; init; }
+    public double ResolvingPower { get; init; }
+    /// <summary>1σ of R when R was free, else NaN.</summary>
+    public double ResolvingPowerError { get; init; }
+    /// <summary>The correction added to <see cref="RadialVelocity"/> (km/s); 0 when none was applied.</summary>
+    public double BarycentricCorrection { get; init; }
+    public bool BarycentricCorrectionApplied { get; init; }
+    /// <summary>Where the correction came from: the header keyword, the parameter, or none.</summary>
+    public required string BarycentricCorrectionSource { get; init; }
+    /// <summary>RV ⊕ correction (relativistic addition), the star's velocity relative to the barycentre when a correction applies.</summary>
+    public double BarycentricRadialVelocity { get; init; }
+    /// <summary>RMS of (data − model)/continuum over the good pixels of all orders.</summary>
+    public double ResidualRms { get; init; }
+    public double ChiSquare { get; init; }
+    public int DegreesOfFreedom { get; init; }
+    public double ReducedChiSquare => DegreesOfFreedom > 0 ? ChiSquare / DegreesOfFreedom : double.NaN;
+    /// <summary>The factor the uncertainties were multiplied by (√(χ²/ν) when above 1, else 1).</summary>
+    public double ErrorScale { get; init; } = 1;
+    public double PriorStrength { get; init; }
+    public required string PriorStrengthChosenBy { get; init; }
+    public int LinesFitted { get; init; }
+    /// <summary>Lines with a parameter moved by more than its prior scale.</summary>
+    public int LinesChanged { get; init; }
+    public required IReadOnlyList<OrderResult> Orders { get; init; }
+    /// <summary>The template with the fitted lines (rest frame); lines outside the data keep their cloned values.</summary>
+    public required LineModel Model { get; init; }
+    public required LineModel TemplateModel { get; init; }
+    public LineModel? Telluric { get; init; }
+    /// <summary>The model on the data's pixels (with continuum), one order per fitted order.</summary>
+    public required Spectrum ModelSpectrum { get; init; }
+    public required TransferParameters Free { get; init; }
+    public required string Optimizer { get; init; }
+    public int Iterations { get; init; }
+    public int Evaluations { get; init; }
+    public double Seconds { get; init; }
+    public required string StopReason { get; init; }
+    public required string Device { get; init; }
+    public double FineStepKms { get; init; }
+    public long FinePoints { get; init; }
+    public long LinePixelPairs { get; init; }
+    public int OrderCount => Orders.Count;
+    public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
+
+    /// <summary>Each line before and after, as flat records.</summary>
+    public IEnumerable<LineChange> LineChanges() => LineChange.Compare(TemplateModel, Model, Fitted);
+    internal IReadOnlySet<int> Fitted { get; init; } = new HashSet<int>();
+
+    public override string ToString() =>
+        $"RV {RadialVelocity:F3} ± {RadialVelocityError:F3} km/s, v sin i {Vsini:F2} ± {VsiniError:F2} km/s, R {ResolvingPower:F0}, χ²/ν {ReducedChiSquare:F2}";
+}
+
+/// <summary>One line before (the clone) and after (the transfer), flat for tables, CSV and Excel.</summary>
+public sealed record LineChange(
+    int Index,
+    bool Fitted,
+    double CenterAngstrom,
+    double CenterShiftAngstrom,
+    double Amplitude,
+    double AmplitudeBefore,
+    double SigmaAngstrom,
+    double SigmaBeforeAngstrom,
+    double GammaAngstrom,
+    double GammaBeforeAngstrom,
+    double FwhmAngstrom,
+    double FwhmBeforeAngstrom,
+    double Depth,
+    double DepthBefore,
+    double EquivalentWidthAngstrom,
+    double EquivalentWidthBeforeAngstrom)
+{
+    public static IEnumerable<LineChange> Compare(LineModel before, LineModel after, IReadOnlySet<int> fitted) =>
+        LineRecord.From(before).Zip(LineRecord.From(after), (b, a) => new LineChange(
+            a.Index, fitted.Contains(a.Index), a.CenterAngstrom, a.CenterAngstrom - b.CenterAngstrom,
+            a.Amplitude, b.Amplitude, a.SigmaAngstrom, b.SigmaAngstrom, a.GammaAngstrom, b.GammaAngstrom,
+            a.FwhmAngstrom, b.FwhmAngstrom, a.Depth, b.Depth, a.EquivalentWidthAngstrom, b.EquivalentWidthAngstrom));
+}

@@ -1,0 +1,106 @@
+using Blase.Engine.Lines;
+using Blase.Engine.Spectra;
+using Blase.Engine.Transfer;
+
+namespace Blase.Engine.Tests;
+
+/// <summary>The transfer's objective against finite differences, and whole fits against injected truth.</summary>
+public class TransferTests
+{
+    private static readonly double[] Pixels = TestData.Grid(8650, 8680, 0.06);
+
+    private static LineModel Telluric() => new(
+        new[] { 8655.2, 8662.71, 8671.4 }, new[] { Math.Log(0.01), Math.Log(0.02), Math.Log(0.005) },
+        new[] { Math.Log(0.02), Math.Log(0.025), Math.Log(0.02) }, new[] { Math.Log(0.01), Math.Log(0.015), Math.Log(0.01) },
+        ProfileShape.PseudoVoigt, CombinationMode.Log);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Objective_gradient_matches_finite_differences_through_every_stage(bool l2)
+    {
+        // Windows wide enough that their truncation (jumps of a·V at the window edge) is below the differences' resolution.
+        var star0 = ObservationSimulator.SyntheticLines(25, 8652, 8678, 11);
+        star0.Tolerance = 1e-12;
+        var data = ObservationSimulator.Observe(star0, Pixels, 3.1, 6, 0.6, 50_000, w => 1 + 1e-3 * (w - 8665), 150, 2);
+        var star = star0.Clone();
+        var rng = new Random(4);
+        for (int j = 0; j < star.Count; j++) { star.LnAmplitude[j] += 0.1 * (rng.NextDouble() - 0.5); star.Center[j] += 0.004 * (rng.NextDouble() - 0.5); }
+        var tell0 = Telluric();
+        tell0.Tolerance = 1e-12;
+        var tell = tell0.Clone();
+        var o = new TransferOptions { Prior = l2 ? PriorKind.L2 : PriorKind.L1, ResolvingPowerSlope = 0.05 };
+        var bulk = new BulkParameters { RadialVelocity = 2.8, VsiniParameter = 5.5, LnResolvingPower = Math.Log(52_000) };
+        var models = Blase.Engine.Transfer.Transfer.Build(new[] { data }, new[] { Blase.Engine.Transfer.Transfer.Weights(data) }, star, tell, bulk, o, 0.3, 30);
+        var all = TransferParameters.Lines | TransferParameters.Centers | TransferParameters.RadialVelocity | TransferParameters.Vsini
+                  | TransferParameters.Resolution | TransferParameters.Continuum | TransferParameters.Telluric;
+        var obj = new TransferObjective(models.ToArray(), star, star0, tell, tell0, bulk, all, o, 0.7);
+        var z = obj.Current().Select(v => v + 0.3 * (rng.NextDouble() - 0.5)).ToArray();
+        var g = new double[z.Length];
+        obj.Value(z, g);
+        // Central differences at h = 1e-4 in whitened units (1e-6 Å in a centre, 2e-5 in a log width), 1e-2 for the bulk
+        // parameters (5e-4 km/s in RV), which move every line at once: the weights 1/σ² make the objective's rounding
+        // noise ~1e-11, so smaller steps measure noise, not the gradient (measured: RV agrees to 2e-8 at 1e-2, 3e-5 at 1e-5).
+        int checkedCoords = 0;
+        var bad = new List<string>();
+        for (int i = 0; i < z.Length; i++)
+        {
+            double h = i < 3 ? 1e-2 : 1e-4;
+            var zp = (double[])z.Clone(); zp[i] += h;
+            var zm = (double[])z.Clone(); zm[i] -= h;
+            double fd = (obj.Value(zp, null) - obj.Value(zm, null)) / (2 * h);
+            if (!(Math.Abs(fd - g[i]) <= 2e-6 * Math.Max(1, Math.Abs(fd)))) bad.Add($"coordinate {i}: analytic {g[i]}, differences {fd}");
+            checkedCoords++;
+        }
+        Assert.True(bad.Count == 0, string.Join("\n", bad));
+        Assert.Equal(3 + 4 * star.Count + 3 * tell.Count, checkedCoords);
+        foreach (var m in models) m.Dispose();
+    }
+
+    [Fact]
+    public void Injected_RV_vsini_and_changed_lines_are_recovered_with_honest_errors()
+    {
+        // The bar: RV +12.3 km/s, v sin i 7 km/s, R 55,000, a cubic continuum, S/N 200, 5 % of the lines' amplitudes ±30 %.
+        var pixels = TestData.Grid(8600, 8700, 0.06);
+        var template = ObservationSimulator.SyntheticLines(300, 8598, 8702, 21);
+        var truth = template.Clone();
+        var rng = new Random(8);
+        var changed = Enumerable.Range(0, truth.Count).OrderBy(_ => rng.Next()).Take(15).ToArray();
+        foreach (int j in changed) truth.LnAmplitude[j] += Math.Log(rng.Next(2) == 0 ? 1.3 : 0.7);
+        double Continuum(double w) { double x = (w - 8650) / 50; return 1000 * (1 + 0.05 * x - 0.03 * x * x + 0.02 * x * x * x); }
+        var data = new Spectrum(new[] { ObservationSimulator.Observe(truth, pixels, 12.3, 7, 0.6, 55_000, Continuum, 200, 99) });
+
+        var r = Blase.Engine.Transfer.Transfer.Fit(data, template, null, new TransferOptions());
+        Assert.InRange(r.RadialVelocity, 12.25, 12.35);
+        Assert.True(Math.Abs(r.RadialVelocity - 12.3) < 3 * r.RadialVelocityError, $"RV {r.RadialVelocity} ± {r.RadialVelocityError}");
+        Assert.InRange(r.RadialVelocityError, 0.001, 0.05);
+        Assert.InRange(r.Vsini, 6.5, 7.5);
+        Assert.InRange(r.ReducedChiSquare, 0.8, 1.3);
+        // Weak changed lines are barely measurable at S/N 200; as a set, the changed lines move toward the truth.
+        double before = changed.Average(j => Math.Abs(template.LnAmplitude[j] - truth.LnAmplitude[j]));
+        double after = changed.Average(j => Math.Abs(r.Model.LnAmplitude[j] - truth.LnAmplitude[j]));
+        Assert.True(after < 0.75 * before, $"mean |Δ ln a| of the changed lines: template {before:F3}, transfer {after:F3}");
+        Assert.Equal(r.LinesFitted, r.LineChanges().Count(c => c.Fitted));
+    }
+
+    [Fact]
+    public void The_prior_strength_moves_between_the_data_and_the_template()
+    {
+        var pixels = TestData.Grid(8650, 8670, 0.06);
+        var template = ObservationSimulator.SyntheticLines(60, 8649, 8671, 3);
+        var truth = template.Clone();
+        for (int j = 0; j < truth.Count; j += 4) truth.LnAmplitude[j] += 0.4;
+        var data = new Spectrum(new[] { ObservationSimulator.Observe(truth, pixels, 0, 3, 0.6, 55_000, _ => 1, 300, 5) });
+        var o = new TransferOptions { RadialVelocity = 0, PriorStrength = 1e8, Free = TransferParameters.Amplitudes | TransferParameters.RadialVelocity | TransferParameters.Vsini | TransferParameters.Continuum };
+        var stiff = Blase.Engine.Transfer.Transfer.Fit(data, template, null, o);
+        Assert.All(Enumerable.Range(0, template.Count), j => Assert.Equal(template.LnAmplitude[j], stiff.Model.LnAmplitude[j], 3));
+        o.PriorStrength = 1e-6;
+        var loose = Blase.Engine.Transfer.Transfer.Fit(data, template, null, o);
+        // Without a prior the changed lines follow the data (weak ones noisily); with an overwhelming one they stay at the template.
+        var strong = Enumerable.Range(0, truth.Count).Where(j => j % 4 == 0 && stiff.LineChanges().ElementAt(j).DepthBefore > 0.1).ToArray();
+        Assert.NotEmpty(strong);
+        double err = strong.Average(j => Math.Abs(loose.Model.LnAmplitude[j] - truth.LnAmplitude[j]));
+        Assert.True(err < 0.1, $"mean |Δ ln a| of the strong changed lines {err}");
+        Assert.True(loose.ChiSquare < stiff.ChiSquare);
+    }
+}
