@@ -7,7 +7,9 @@ using Blase.Engine.IO.Formats;
 //   dotnet run -c Release --project bench/Blase.Bench -- read <file> [<file> …] [--repeat N]
 //   dotnet run -c Release --project bench/Blase.Bench -- clone --flux <fits> --wave <fits> [--normalized] [--min A --max A]
 //        [--prominence 0.01] [--epochs N] [--optimizer adam|lm] [--device cpu|cuda] [--threads N]
-const string usage = "usage: Blase.Bench read <file>… [--repeat N] | clone --flux <fits> --wave <fits> [--normalized] [--min A --max A] [--prominence P] [--epochs N] [--optimizer adam|lm] [--device cpu|cuda]";
+//   dotnet run -c Release --project bench/Blase.Bench -- transfer --template <spectrum> [--teff K] [--normalized] --data <spectrum>
+//        [--order 3,4,5] [--bc km/s] [--free Default|…] [--optimizer lbfgs|adam] [--per-order] [--repeat N] [--device cpu]
+const string usage = "usage: Blase.Bench read <file>… [--repeat N] | clone --flux <fits> --wave <fits> [--normalized] [--min A --max A] [--prominence P] [--epochs N] [--optimizer adam|lm] [--device cpu|cuda] | transfer --template <file> [--teff K] --data <file> [--order …] [--bc km/s] [--free …] [--per-order] [--device cpu]";
 if (args.Length == 0) { Console.Error.WriteLine(usage); return 2; }
 
 var options = Options.Parse(args[1..]);
@@ -41,6 +43,8 @@ switch (args[0])
         return 0;
     case "clone":
         return CloneBench.Run(options);
+    case "transfer":
+        return TransferBench.Run(options);
     default:
         Console.Error.WriteLine(usage);
         return 2;
@@ -50,7 +54,9 @@ static void Emit(object o) => Json.Emit(o);
 
 internal static partial class Json
 {
-    public static void Emit(object o) => Console.WriteLine(JsonSerializer.Serialize(o));
+    // NaN (an uncertainty that could not be formed) prints as "NaN" rather than stopping the bench.
+    private static readonly JsonSerializerOptions Options = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    public static void Emit(object o) => Console.WriteLine(JsonSerializer.Serialize(o, Options));
 }
 
 internal sealed class Options
@@ -68,7 +74,7 @@ internal sealed class Options
         var o = new Options();
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] is "--normalized") o.Flags.Add(args[i][2..]);
+            if (args[i] is "--normalized" or "--per-order" or "--trace") o.Flags.Add(args[i][2..]);
             else if (args[i].StartsWith("--")) o.Named[args[i][2..]] = args[++i];
             else o.Files.Add(args[i]);
         }

@@ -99,6 +99,38 @@ public sealed class LineKernels : ILineKernels
     public double[] Flux() => this.FluxOf();
 
     /// <summary>
+    /// ∂ln S/∂θ at offset Δ = λ − λc for θ = λc, ln a, ln σ, ln γ of one line (∂/∂λc = −∂/∂Δ); false where the line is
+    /// clamped (linear mode, a·V ≥ <see cref="MaxAbsorption"/>) and has no gradient.
+    /// </summary>
+    internal static bool Terms(in LineShape s, double a, double delta, bool linear, out double d0, out double d1, out double d2, out double d3)
+    {
+        double v = s.Value(delta, out double dD, out double dS, out double dG);
+        double u = a * v;
+        if (linear && u >= MaxAbsorption) { d0 = d1 = d2 = d3 = 0; return false; }
+        double f = linear ? -1 / (1 - u) : -1;
+        d0 = -f * a * dD; d1 = f * u; d2 = f * a * dS; d3 = f * a * dG;
+        return true;
+    }
+
+    /// <summary>Line j's window [start, end) on the grid and ∂ln S/∂θ over it (four arrays of the window's length).</summary>
+    internal (int Start, int End) Derivatives(int j, double[][] d)
+    {
+        var s = _shape[j];
+        double a = _amp[j], c = _m.Center[j];
+        bool linear = _m.Mode == CombinationMode.Linear;
+        for (int i = _start[j]; i < _end[j]; i++)
+        {
+            Terms(s, a, _wave[i] - c, linear, out double d0, out double d1, out double d2, out double d3);
+            int k = i - _start[j];
+            d[0][k] = d0; d[1][k] = d1; d[2][k] = d2; d[3][k] = d3;
+        }
+        return (_start[j], _end[j]);
+    }
+
+    /// <summary>The widest window of any line, in grid points.</summary>
+    internal int MaxWindow => _m.Count == 0 ? 0 : Enumerable.Range(0, _m.Count).Max(j => _end[j] - _start[j]);
+
+    /// <summary>
     /// Gradient of Σ w_i r_i² (r = model − target) with respect to every line's (λc, ln a, ln σ, ln γ) and the continuum
     /// coefficients, from the pixel factors q_i = 2 w_i r_i·model_i. When <paramref name="h"/> (w_i·model_i²) is given,
     /// also each line's 4×4 Gauss–Newton block JᵀWJ (10 unique entries, row-major upper triangle).
@@ -114,12 +146,7 @@ public sealed class LineKernels : ILineKernels
             double h00 = 0, h01 = 0, h02 = 0, h03 = 0, h11 = 0, h12 = 0, h13 = 0, h22 = 0, h23 = 0, h33 = 0;
             for (int i = _start[j]; i < _end[j]; i++)
             {
-                double v = s.Value(_wave[i] - c, out double dD, out double dS, out double dG);
-                double u = a * v;
-                if (linear && u >= MaxAbsorption) continue; // clamped: no gradient
-                double f = linear ? -1 / (1 - u) : -1;
-                // ∂ln S/∂θ for θ = λc, ln a, ln σ, ln γ (Δ = λ − λc, so ∂/∂λc = −∂/∂Δ).
-                double d0 = -f * a * dD, d1 = f * u, d2 = f * a * dS, d3 = f * a * dG;
+                if (!Terms(s, a, _wave[i] - c, linear, out double d0, out double d1, out double d2, out double d3)) continue;
                 double qi = q[i];
                 g0 += qi * d0; g1 += qi * d1; g2 += qi * d2; g3 += qi * d3;
                 if (h is null) continue;

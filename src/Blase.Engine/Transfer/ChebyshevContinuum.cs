@@ -27,8 +27,11 @@ public sealed class ChebyshevContinuum
         Coefficients[0] = 1;
     }
 
-    public double[] Coefficients { get; private set; }
+    public double[] Coefficients { get; internal set; }
     public int Degree => Coefficients.Length - 1;
+
+    /// <summary>T_n at a pixel.</summary>
+    public double Basis(int pixel, int n) => _basis[pixel, n];
 
     public double At(int pixel)
     {

@@ -31,8 +31,8 @@ public sealed class FineGrid
     public int Count => Wavelength.Length;
 
     /// <summary>
-    /// The step a line model needs: a quarter of its narrowest line's FWHM in velocity (the midpoint rule on a Gaussian of σ
-    /// sampled at h ≤ σ errs by about exp(−2π²σ²/h²), below 1e-8), and no coarser than a fifth of the instrument's FWHM;
+    /// The step a line model needs: a third of its narrowest line's FWHM in velocity (h ≤ 0.8σ: the midpoint rule on a
+    /// Gaussian of σ sampled at h errs by about exp(−2π²σ²/h²), below 1e-6), and no coarser than a fifth of the instrument's FWHM;
     /// never below <paramref name="floorKms"/>.
     /// </summary>
     public static double ChooseStep(Lines.LineModel model, IEnumerable<int> lines, double resolvingPower, double floorKms = 0.05)
@@ -41,7 +41,7 @@ public sealed class FineGrid
         foreach (int j in lines)
         {
             double fwhmKms = model.Shape(j).Fwhm / model.Center[j] * DopplerShift.SpeedOfLightKms;
-            if (double.IsFinite(fwhmKms) && fwhmKms > 0) step = Math.Min(step, fwhmKms / 4);
+            if (double.IsFinite(fwhmKms) && fwhmKms > 0) step = Math.Min(step, fwhmKms / 3);
         }
         return Math.Max(step, floorKms);
     }

@@ -103,6 +103,27 @@ public sealed class InstrumentProfile
         }
     }
 
+    /// <summary>
+    /// B_i = Σ_k W_ik F_k for a fine vector that is zero outside [kStart, kEnd): only the pixels it reaches, from the returned
+    /// first pixel on, into <paramref name="pixels"/>; the count is returned. With <paramref name="derivative"/>, dW/d ln R instead of W.
+    /// </summary>
+    public int ApplySparse(double[] fine, int kStart, int kEnd, out int first, double[] pixels, bool derivative = false)
+    {
+        int n = PixelCount, lo = 0, hi = n;
+        while (lo < hi) { int mid = (lo + hi) >>> 1; if (_lo[mid] + (_offset[mid + 1] - _offset[mid]) <= kStart) lo = mid + 1; else hi = mid; }
+        first = lo;
+        var w = derivative ? _dw : _w;
+        int count = 0;
+        for (int i = lo; i < n && _lo[i] < kEnd; i++, count++)
+        {
+            double sum = 0;
+            int k0 = Math.Max(kStart, _lo[i]), k1 = Math.Min(kEnd, _lo[i] + _offset[i + 1] - _offset[i]);
+            for (int k = k0; k < k1; k++) sum += w[_offset[i] + k - _lo[i]] * fine[k];
+            pixels[count] = sum;
+        }
+        return count;
+    }
+
     /// <summary>The adjoint: g_F[k] += Σ_i W_ik g_B[i].</summary>
     public void ApplyAdjoint(double[] gPixels, double[] gFine)
     {

@@ -186,6 +186,90 @@ internal sealed class OrderModel : IDisposable
         gBulk[0] += gRv;
     }
 
+    /// <summary>
+    /// The Jacobian of the model pixels M = C·W·(T·(rot ⊛ S)) by forward differentiation through each stage, after
+    /// <see cref="Evaluate"/>: for each star line its four observed-frame columns (λc′, ln a′, ln σ′, ln γ′), for each telluric
+    /// line its four (λc, ln a, ln σ, ln γ), each handed to <paramref name="sink"/> as (telluric?, line of the full model,
+    /// parameter, first pixel, values, count); and the dense columns of RV (Σ over lines of the stretch, see
+    /// <see cref="DopplerShift"/>), v sin i (the sign of its parameter included) and ln R.
+    /// </summary>
+    public void Jacobian(BulkParameters bulk, bool telluric, Action<bool, int, int, int, double[], int> sink, double[] rvColumn, double[] vsiniColumn, double[] lnRColumn)
+    {
+        int from = Instrument.FirstFine, to = Instrument.EndFine, n = Grid.Count, h = _rotation!.Half;
+        var star = (LineKernels)_starKernels;
+        int width = Math.Max(star.MaxWindow, (_tellKernels as LineKernels)?.MaxWindow ?? 0);
+        var d = new[] { new double[width], new double[width], new double[width], new double[width] };
+        var e = new double[n];
+        var r = new double[n];
+        var pix = new double[_b.Length];
+        double dLnD = DopplerShift.LnFactorDerivative(bulk.RadialVelocity);
+        Array.Clear(rvColumn);
+
+        int Push(int k0, int k1, out int first)
+        {
+            int count = Instrument.ApplySparse(r, k0, k1, out first, pix);
+            for (int c = 0; c < count; c++) pix[c] *= Continuum.At(first + c);
+            return count;
+        }
+
+        for (int j = 0; j < _starIndex.Length; j++)
+        {
+            var (ks, ke) = star.Derivatives(j, d);
+            if (ke <= ks) continue;
+            int k0 = Math.Max(from, ks - h), k1 = Math.Min(to, ke + h);
+            if (k1 <= k0) continue;
+            double weightRv = 0;
+            for (int p = 0; p < 4; p++)
+            {
+                for (int k = ks; k < ke; k++) e[k] = _s[k] * d[p][k - ks];
+                for (int k = k0; k < k1; k++)
+                {
+                    double sum = 0;
+                    for (int t = -h; t <= h; t++) { int m = k - t; if (m >= ks && m < ke) sum += _rotation.Taps[t + h] * e[m]; }
+                    r[k] = sum * _t[k];
+                }
+                int count = Push(k0, k1, out int first);
+                sink(false, _starIndex[j], p, first, pix, count);
+                // ∂M/∂v = Σ_j (λc′ ∂M/∂λc′ + ∂M/∂ln a′ + ∂M/∂ln σ′ + ∂M/∂ln γ′)·d ln D/dv.
+                weightRv = p == 0 ? _starObs.Center[j] * dLnD : dLnD;
+                for (int c = 0; c < count; c++) rvColumn[first + c] += weightRv * pix[c];
+                for (int k = ks; k < ke; k++) e[k] = 0;
+                for (int k = k0; k < k1; k++) r[k] = 0;
+            }
+        }
+
+        if (telluric && _tellKernels is LineKernels tk)
+            for (int j = 0; j < _tellIndex.Length; j++)
+            {
+                var (ks, ke) = tk.Derivatives(j, d);
+                int k0 = Math.Max(from, ks), k1 = Math.Min(to, ke);
+                if (k1 <= k0) continue;
+                for (int p = 1; p < 4; p++)
+                {
+                    for (int k = k0; k < k1; k++) r[k] = _f[k] * d[p][k - ks];
+                    int count = Push(k0, k1, out int first);
+                    sink(true, _tellIndex[j], p, first, pix, count);
+                    for (int k = k0; k < k1; k++) r[k] = 0;
+                }
+            }
+
+        // v sin i: C·W·(T·(dw/dv ⊛ S)); ln R: C·(dW/d ln R)·F.
+        var rotD = new RotationalBroadening(bulk.Vsini, _epsilon, Grid.StepKms);
+        Array.Clear(r);
+        for (int k = from; k < to; k++)
+        {
+            double sum = 0;
+            for (int t = -h; t <= h; t++) sum += rotD.Derivative[t + h] * _s[k - t];
+            r[k] = sum * _t[k] * (bulk.VsiniParameter < 0 ? -1 : 1);
+        }
+        Array.Clear(vsiniColumn);
+        int cnt = Push(from, to, out int f0);
+        for (int c = 0; c < cnt; c++) vsiniColumn[f0 + c] = pix[c];
+        Array.Clear(lnRColumn);
+        cnt = Instrument.ApplySparse(_f, from, to, out f0, pix, derivative: true);
+        for (int c = 0; c < cnt; c++) lnRColumn[f0 + c] = pix[c] * Continuum.At(f0 + c);
+    }
+
     public void Dispose()
     {
         _starKernels.Dispose();

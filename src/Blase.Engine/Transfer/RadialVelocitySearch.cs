@@ -1,38 +1,95 @@
+using Blase.Engine.Lines;
+using Blase.Engine.Spectra;
+
 namespace Blase.Engine.Transfer;
 
 /// <summary>
-/// The starting RV: χ² of the frozen template (continuum solved at each trial) over a velocity ladder spanning
-/// ±reach at a third of the instrument's FWHM, then a parabola through the best rung and its neighbours, refined once on a
-/// ladder five times finer. A gradient fit started far from the answer would lock onto a neighbouring line; this cannot.
+/// The starting RV: χ² of the frozen template against the data (continuum solved at each trial) over a velocity ladder of
+/// ±reach at about a third of the instrument's FWHM, then a parabola through the best rung and its neighbours. The template is
+/// evaluated once per order, at rest, on a log-λ grid wide enough for every trial, rotated and smoothed to R there; a trial RV
+/// is then a shift by a whole number of grid steps (ln D = s·h), read at the pixel centres by linear interpolation. So the
+/// ladder costs one line evaluation per order, not one per rung. A gradient fit started far from the answer would lock onto a
+/// neighbouring line; this cannot. Tellurics are left out here (they do not move with the star).
 /// </summary>
 internal static class RadialVelocitySearch
 {
-    public static double Find(OrderModel[] orders, BulkParameters start, double centerKms, double reachKms, double resolvingPower, CancellationToken cancel)
+    public static double Find(IReadOnlyList<SpectralOrder> orders, double[][] weights, LineModel star, TransferOptions o,
+        double stepKms, CancellationToken cancel)
     {
-        double step = Math.Max(0.2, DopplerShift.SpeedOfLightKms / resolvingPower / 3);
-        double best = Scan(orders, start, centerKms - reachKms, centerKms + reachKms, step, cancel);
-        return Scan(orders, start, best - 2 * step, best + 2 * step, step / 5, cancel);
-    }
-
-    private static double Scan(OrderModel[] orders, BulkParameters start, double from, double to, double step, CancellationToken cancel)
-    {
-        int n = (int)Math.Round((to - from) / step) + 1;
-        var chi = new double[n];
-        var bulk = start.Copy();
-        for (int i = 0; i < n; i++)
+        double c = DopplerShift.SpeedOfLightKms, reach = o.RadialVelocitySearchKms;
+        int m = Math.Max(1, (int)Math.Round(c / o.ResolvingPower / 3 / stepKms));
+        int rungs = (int)Math.Ceiling(reach / (m * stepKms));
+        var chi = new double[2 * rungs + 1];
+        double sigmaV = c / (LineShape.FwhmPerSigma * o.ResolvingPower);
+        for (int q = 0; q < orders.Count; q++)
         {
             cancel.ThrowIfCancellationRequested();
-            bulk.RadialVelocity = from + i * step;
-            chi[i] = orders.Sum(m => m.Evaluate(bulk, solveContinuum: true, tellChanged: false));
-            if (!double.IsFinite(chi[i])) chi[i] = double.PositiveInfinity;
+            var order = orders[q];
+            double margin = reach + m * stepKms + 8 * sigmaV + o.Vsini + 10 * stepKms;
+            var grid = new FineGrid(order.MinWavelength, order.MaxWavelength, stepKms, margin);
+            var g = Smoothed(star, grid, o, sigmaV);
+            double ln0 = Math.Log(grid.Wavelength[0]);
+            int n = order.PixelCount;
+            var k0 = new int[n];
+            var frac = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                double x = (Math.Log(order.Wavelength[i]) - ln0) / grid.LnStep;
+                k0[i] = (int)Math.Floor(x);
+                frac[i] = x - k0[i];
+            }
+            var continuum = new ChebyshevContinuum(order.Wavelength, o.ContinuumDegree);
+            var b = new double[n];
+            for (int s = -rungs; s <= rungs; s++)
+            {
+                int shift = s * m;
+                for (int i = 0; i < n; i++) b[i] = g[k0[i] - shift] * (1 - frac[i]) + g[k0[i] + 1 - shift] * frac[i];
+                if (!continuum.Solve(b, order.Flux, weights[q])) { chi[s + rungs] = double.PositiveInfinity; continue; }
+                double sum = 0;
+                for (int i = 0; i < n; i++)
+                    if (weights[q][i] > 0) { double r = continuum.At(i) * b[i] - order.Flux[i]; sum += weights[q][i] * r * r; }
+                chi[s + rungs] += sum;
+            }
         }
-        int k = Array.IndexOf(chi, chi.Min());
-        double v = from + k * step;
-        if (k > 0 && k < n - 1)
+        int best = Array.IndexOf(chi, chi.Min());
+        double step = best;
+        if (best > 0 && best < chi.Length - 1)
         {
-            double den = chi[k - 1] - 2 * chi[k] + chi[k + 1];
-            if (den > 0) v += 0.5 * step * (chi[k - 1] - chi[k + 1]) / den;
+            double den = chi[best - 1] - 2 * chi[best] + chi[best + 1];
+            if (den > 0) step += 0.5 * (chi[best - 1] - chi[best + 1]) / den;
         }
-        return v;
+        double lnD = (step - rungs) * m * stepKms / c; // a shift of s·m steps is ln D = s·m·h
+        return DopplerShift.Velocity(Math.Exp(lnD));
+    }
+
+    /// <summary>The template at rest on the grid, rotated at the starting v sin i and smoothed by the LSF (point-sampled Gaussian).</summary>
+    private static double[] Smoothed(LineModel star, FineGrid grid, TransferOptions o, double sigmaV)
+    {
+        var w = grid.Wavelength;
+        var lines = Enumerable.Range(0, star.Count).Where(j => star.Center[j] > w[0] - 5 && star.Center[j] < w[^1] + 5).ToArray();
+        var s = new double[w.Length];
+        Array.Fill(s, 1.0);
+        if (lines.Length > 0)
+        {
+            var sub = new LineModel(lines.Select(j => star.Center[j]).ToArray(), lines.Select(j => star.LnAmplitude[j]).ToArray(),
+                lines.Select(j => star.LnSigma[j]).ToArray(), lines.Select(j => star.LnGamma[j]).ToArray(), star.Profile, star.Mode) { Tolerance = star.Tolerance };
+            using var k = new LineKernels(sub, w, o.Threads);
+            var ln = k.LogFlux();
+            for (int i = 0; i < s.Length; i++) s[i] = Math.Exp(ln[i]);
+        }
+        var rot = new RotationalBroadening(o.Vsini, o.LimbDarkening, grid.StepKms);
+        int half = (int)Math.Ceiling(5 * sigmaV / grid.StepKms);
+        var lsf = Enumerable.Range(-half, 2 * half + 1).Select(t => Math.Exp(-0.5 * Math.Pow(t * grid.StepKms / sigmaV, 2))).ToArray();
+        double norm = lsf.Sum();
+        var r = (double[])s.Clone();
+        rot.Apply(s, r, rot.Half, s.Length - rot.Half);
+        var g = (double[])r.Clone();
+        for (int i = half; i < r.Length - half; i++)
+        {
+            double sum = 0;
+            for (int t = -half; t <= half; t++) sum += lsf[t + half] * r[i - t];
+            g[i] = sum / norm;
+        }
+        return g;
     }
 }

@@ -52,9 +52,7 @@ public static class Transfer
 
         if (o.RadialVelocity is null)
         {
-            var search = Build(orders, weights, star, tell, bulk, o, stepKms, o.RadialVelocitySearchKms);
-            try { bulk.RadialVelocity = RadialVelocitySearch.Find(search.ToArray(), bulk, 0, o.RadialVelocitySearchKms, o.ResolvingPower, cancel); }
-            finally { foreach (var m in search) m.Dispose(); }
+            bulk.RadialVelocity = RadialVelocitySearch.Find(orders, weights, star, o, stepKms, cancel);
             Note($"RV search over ±{o.RadialVelocitySearchKms:F0} km/s: start at {bulk.RadialVelocity:F2} km/s");
         }
         var models = Build(orders, weights, star, tell, bulk, o, stepKms, 30);
@@ -68,7 +66,9 @@ public static class Transfer
             var bulkFree = o.Free & (TransferParameters.RadialVelocity | TransferParameters.Vsini | TransferParameters.Resolution | TransferParameters.Continuum);
             foreach (var m in models) m.Evaluate(bulk, solveContinuum: true, tellChanged: true);
             var stage1 = new TransferObjective(models.ToArray(), star, star0, tell, tell0, bulk, bulkFree, o, o.PriorStrength);
-            var r1 = Minimize(stage1, stage1.Current(), o, (it, f) => Report("bulk parameters", it, f), cancel);
+            // A handful of parameters with the continuum profiled: L-BFGS needs no Jacobian of every line here.
+            var r1 = Fitting.Lbfgs.Minimize((z, g) => stage1.Value(z, g), stage1.Current(), o.MaxIterations, 1e-9, 5,
+                progress: (it, f) => Report("bulk parameters", it, f), cancel: cancel);
             stage1.Apply(r1.X);
             iterations += r1.Iterations; evaluations += stage1.Evaluations;
 
@@ -88,21 +88,33 @@ public static class Transfer
                 var m = line < star.Count ? star : tell!;
                 int j = line < star.Count ? line : line - star.Count;
                 double c = m.Center[j] * (line < star.Count ? DopplerShift.Factor(bulk.RadialVelocity) : 1);
-                double hw = m.Shape(j).HalfWidth(Math.Exp(m.LnAmplitude[j]), m.Tolerance) + c * (lsfReach + bulk.Vsini) / DopplerShift.SpeedOfLightKms + 0.2;
+                // The core (where a·V > 1e-3) through rotation, LSF and a pixel: far wings couple lines too weakly to matter here.
+                double hw = m.Shape(j).HalfWidth(Math.Exp(m.LnAmplitude[j]), 1e-3) + c * (lsfReach + bulk.Vsini) / DopplerShift.SpeedOfLightKms + 0.1;
                 return (c - hw, c + hw);
             }
-            var z0 = obj.Current();
-            var pre = Curvature.Measure(obj, z0, ReachOf, cancel);
-            var r2 = Minimize(obj, z0, o, (it, f) => Report("all parameters", it, f), cancel, pre.Precondition);
-            obj.Apply(r2.X);
+            Fitting.MinimizationResult r2;
+            double[] errs;
+            int[] present;
+            if (o.Optimizer == TransferOptimizer.LevenbergMarquardt)
+            {
+                var gn = new GaussNewtonFit(obj);
+                r2 = gn.Minimize(o, (it, f) => Report("all parameters", it, f), cancel);
+                (present, errs) = gn.BulkErrors();
+            }
+            else
+            {
+                var z0 = obj.Current();
+                var pre = Curvature.Measure(obj, z0, ReachOf, cancel);
+                r2 = Minimize(obj, z0, o, (it, f) => Report("all parameters", it, f), cancel, pre.Precondition);
+                obj.Apply(r2.X);
+                obj.Value(r2.X, null);
+                // Uncertainties of the bulk parameters: the curvature at the optimum, lines profiled.
+                var curvature = Curvature.Measure(obj, obj.Current(), ReachOf, cancel);
+                errs = curvature.BulkErrors();
+                present = curvature.BulkCoordinates.ToArray();
+            }
             iterations += r2.Iterations;
             stop = r2.StopReason;
-
-            // Uncertainties of the bulk parameters: the curvature at the optimum, lines profiled.
-            var z = obj.Current();
-            var curvature = Curvature.Measure(obj, z, ReachOf, cancel);
-            var errs = curvature.BulkErrors();
-            var present = curvature.BulkCoordinates.ToArray();
             evaluations += obj.Evaluations;
             double chi2 = obj.LastChiSquare;
             int good = orders.Sum(q => q.GoodPixelCount);
@@ -193,9 +205,12 @@ public static class Transfer
 
     internal static Fitting.MinimizationResult Minimize(TransferObjective obj, double[] z0, TransferOptions o, Action<int, double> progress,
         CancellationToken cancel, Action<double[]>? precondition = null) =>
-        o.Optimizer == TransferOptimizer.Adam
-            ? Adam(obj, z0, o, progress, cancel)
-            : Fitting.Lbfgs.Minimize((z, g) => obj.Value(z, g), z0, o.MaxIterations, o.Tolerance, o.Patience, progress: progress, cancel: cancel, precondition: precondition);
+        o.Optimizer switch
+        {
+            TransferOptimizer.Adam => Adam(obj, z0, o, progress, cancel),
+            TransferOptimizer.LevenbergMarquardt => new GaussNewtonFit(obj).Minimize(o, progress, cancel),
+            _ => Fitting.Lbfgs.Minimize((z, g) => obj.Value(z, g), z0, o.MaxIterations, o.Tolerance, o.Patience, progress: progress, cancel: cancel, precondition: precondition),
+        };
 
     // Adam on the whitened coordinates (Kingma & Ba 2015), kept for comparison with blasé; L-BFGS is the default.
     private static Fitting.MinimizationResult Adam(TransferObjective obj, double[] z0, TransferOptions o, Action<int, double> progress, CancellationToken cancel)

@@ -2,6 +2,9 @@ using Blase.Engine.Lines;
 
 namespace Blase.Engine.Transfer;
 
+/// <summary>What one coordinate of the transfer's parameter vector is.</summary>
+internal enum Slot { RadialVelocity, Vsini, LnResolvingPower, StarCenter, StarLnA, StarLnS, StarLnG, TellLnA, TellLnS, TellLnG }
+
 /// <summary>
 /// The transfer objective over all orders: ½χ² + α·prior, on a vector z of whitened free parameters, θ = θ₀ + s·z,
 /// so that the prior of a line parameter is ½z² (L2) and every coordinate has a comparable scale for the optimizer.
@@ -9,8 +12,6 @@ namespace Blase.Engine.Transfer;
 /// </summary>
 internal sealed class TransferObjective
 {
-    private enum Slot { RadialVelocity, Vsini, LnResolvingPower, StarCenter, StarLnA, StarLnS, StarLnG, TellLnA, TellLnS, TellLnG }
-
     private readonly OrderModel[] _orders;
     private readonly LineModel _star, _star0;
     private readonly LineModel? _tell, _tell0;
@@ -115,6 +116,23 @@ internal sealed class TransferObjective
     public void Apply(double[] z)
     {
         for (int i = 0; i < _slots.Length; i++) Set(_slots[i], _origin[i] + _scale[i] * z[i]);
+    }
+
+    public (Slot Kind, int Line) SlotAt(int i) => _slots[i];
+    public LineModel Star => _star;
+    public LineModel? Telluric => _tell;
+    public IReadOnlyList<OrderModel> Orders => _orders;
+
+    /// <summary>The prior's second derivative in coordinate i at z (0 for bulk coordinates).</summary>
+    public double PriorCurvature(int i, double[] z)
+    {
+        var (kind, line) = _slots[i];
+        if (!IsLine(kind) || PriorStrength <= 0) return 0;
+        if (_o.Prior == PriorKind.L2) return PriorStrength;
+        double u = _origin[i] / _scale[i] + z[i] - Prior(kind, line) / _scale[i];
+        const double e = 0.1;
+        double r = Math.Sqrt(u * u + e * e);
+        return PriorStrength * e * e / (r * r * r);
     }
 
     /// <summary>Physical value of coordinate i per unit of z.</summary>
