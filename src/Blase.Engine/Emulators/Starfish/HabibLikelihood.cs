@@ -1,0 +1,78 @@
+namespace Blase.Engine.Emulators.Starfish;
+
+/// <summary>
+/// The emulator likelihood of Habib et al. (2007; Czekala et al. 2015, §2.4 and appendix) in the form it takes when the
+/// eigenspectra are orthonormal (ΦΦᵀ = I). With Z = WΦ + E, E ~ N(0, I/λ_ξ) per whitened pixel, and each component's
+/// weights w_k ~ GP(0, K_k), the maximum-likelihood weights ŵ = ZΦᵀ satisfy ŵ_k ~ N(0, K_k + I/λ_ξ) independently for each k
+/// (the block-diagonal Starfish's <c>v11</c> reduces to), and the part of Z outside the span of Φ contributes
+/// λ_ξ^{N(M−K)/2} exp(−λ_ξ RSS/2). So, with ν = 1/λ_ξ,
+/// ln L = Σ_k ln N(ŵ_k | 0, K_k + νI) − ½ N(M−K) ln ν − RSS/(2ν) + const,
+/// a sum of independent GP likelihoods coupled only through ν. The residual term pins ν to the PCA truncation error per
+/// whitened pixel (the noise a prediction inherits from the components left out); <see cref="IncludeResidual"/> = false
+/// drops it (Starfish 0.4's form, where ν is then learned from the weights alone).
+/// Parameters, all logarithms: θ = (ln ν, then for each component k: ln a_k, ln ℓ_k1 … ln ℓ_kD).
+/// </summary>
+public sealed class HabibLikelihood
+{
+    private readonly double[][] _x;
+    private readonly double[][] _y; // [component][point]
+    private readonly int _pixelsOutside;
+    private readonly double _rss;
+
+    public HabibLikelihood(double[][] labels, double[][] weightsByComponent, int pixelCount, double residualSumOfSquares, bool includeResidual = true)
+    {
+        _x = labels; _y = weightsByComponent;
+        Components = weightsByComponent.Length;
+        Dimensions = labels[0].Length;
+        _pixelsOutside = pixelCount - Components;
+        _rss = residualSumOfSquares;
+        IncludeResidual = includeResidual && _pixelsOutside > 0;
+    }
+
+    public int Components { get; }
+    public int Dimensions { get; }
+    public bool IncludeResidual { get; }
+    public int ParameterCount => 1 + Components * (Dimensions + 1);
+
+    /// <summary>How many threads evaluate the components (the GPs are independent).</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>ln L at θ, with ∂ln L/∂θ written to <paramref name="gradient"/>; −∞ where a covariance is not positive definite.</summary>
+    public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient)
+    {
+        int n = _x.Length, p = Dimensions + 1, kCount = Components;
+        double lnNu = theta[0];
+        var th = theta.ToArray();
+        var values = new double[kCount];
+        var grads = new double[kCount * (p + 1)];
+        void One(int k, double[] work)
+        {
+            var g = new double[p + 1];
+            values[k] = SquaredExponentialGp.LogLikelihood(_x, _y[k], th[1 + k * p], th.AsSpan(2 + k * p, Dimensions), lnNu, g, work);
+            Array.Copy(g, 0, grads, k * (p + 1), p + 1);
+        }
+        if (Threads > 1 && kCount > 1)
+            Parallel.For(0, kCount, new ParallelOptions { MaxDegreeOfParallelism = Threads }, () => new double[4 * n * n],
+                (k, _, work) => { One(k, work); return work; }, _ => { });
+        else
+        {
+            var work = new double[4 * n * n];
+            for (int k = 0; k < kCount; k++) One(k, work);
+        }
+        double total = 0;
+        gradient.Clear();
+        for (int k = 0; k < kCount; k++)
+        {
+            total += values[k];
+            for (int q = 0; q < p; q++) gradient[1 + k * p + q] = grads[k * (p + 1) + q];
+            gradient[0] += grads[k * (p + 1) + p];
+        }
+        if (IncludeResidual)
+        {
+            double nu = Math.Exp(lnNu), count = (double)n * _pixelsOutside;
+            total += -0.5 * count * lnNu - 0.5 * _rss / nu;
+            gradient[0] += -0.5 * count + 0.5 * _rss / nu;
+        }
+        return double.IsNaN(total) ? double.NegativeInfinity : total;
+    }
+}
