@@ -41,6 +41,8 @@ switch (args[0])
         return 0;
     case "clone":
         return CloneBench.Run(options);
+    case "emulator":
+        return EmulatorBench.Run(options);
     default:
         Console.Error.WriteLine(usage);
         return 2;
