@@ -267,6 +267,27 @@ public class EmulatorTests
         Assert.True(EmulatorValidation.FractionalRms(p.Flux, lo) < 0.1 && EmulatorValidation.FractionalRms(p.Flux, hi) < 0.1);
     }
 
+    [DataFact]
+    public void TemplatesTakeLabelsByNameAndCarryThemAsMetadata()
+    {
+        var grid = EmulatorGrid.Read(StarfishTestGrid);
+        var e = PcaGpEmulator.Train(grid);
+        Assert.Equal(0, e.FixedLabels["Metallicity"]);
+        var labels = EmulatorTemplate.Labels(e, new Dictionary<string, double> { ["logg"] = 4.25, ["T"] = 5150, ["Metallicity"] = 0 });
+        Assert.Equal(new[] { 5150.0, 4.25 }, labels);
+        Assert.Throws<ArgumentOutOfRangeException>(() => EmulatorTemplate.Labels(e, new Dictionary<string, double> { ["Teff"] = 5150, ["LogG"] = 4.25, ["Metallicity"] = 0.5 }));
+        Assert.Throws<ArgumentException>(() => EmulatorTemplate.Labels(e, new Dictionary<string, double> { ["Teff"] = 5150 }));
+        var s = EmulatorTemplate.ToSpectrum(e, labels);
+        Assert.Equal(5150, s.Metadata.Teff);
+        Assert.Equal(0, s.Metadata.Metallicity);
+        Assert.Equal(e.Predict(labels).Flux, s.Flux);
+        Assert.Equal(e.Predict(labels).Sigma, s.Uncertainty);
+        Assert.Equal(e.Medium, s.Medium);
+        var drawn = EmulatorTemplate.ToSpectrum(e, labels, new Random(1));
+        Assert.NotEqual(s.Flux, drawn.Flux);
+        Assert.Equal(drawn.Flux, EmulatorTemplate.ToSpectrum(e, labels, new Random(1)).Flux);
+    }
+
     private static double[,] To2D(double[][] rows)
     {
         var a = new double[rows.Length, rows[0].Length];

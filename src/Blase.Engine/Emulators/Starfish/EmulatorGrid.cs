@@ -11,7 +11,8 @@ namespace Blase.Engine.Emulators.Starfish;
 public sealed class EmulatorGrid
 {
     public EmulatorGrid(IReadOnlyList<string> labelNames, double[][] labels, double[] wavelength, double[][] fluxes,
-        WavelengthMedium medium = WavelengthMedium.Air, string? name = null, string? sourcePath = null)
+        WavelengthMedium medium = WavelengthMedium.Air, string? name = null, string? sourcePath = null,
+        IReadOnlyDictionary<string, double>? fixedLabels = null)
     {
         if (labels.Length != fluxes.Length) throw new ArgumentException($"{labels.Length} label rows for {fluxes.Length} spectra");
         if (labels.Length < 2) throw new BlaseDataException($"an emulator needs at least 2 grid spectra (got {labels.Length})", sourcePath);
@@ -31,6 +32,7 @@ public sealed class EmulatorGrid
         Medium = medium;
         Name = name;
         SourcePath = sourcePath;
+        FixedLabels = new Dictionary<string, double>(fixedLabels ?? new Dictionary<string, double>(), StringComparer.OrdinalIgnoreCase);
     }
 
     public IReadOnlyList<string> LabelNames { get; }
@@ -43,6 +45,8 @@ public sealed class EmulatorGrid
     public WavelengthMedium Medium { get; }
     public string? Name { get; }
     public string? SourcePath { get; }
+    /// <summary>Labels that take one value over the whole grid (dropped as dimensions), by name.</summary>
+    public IReadOnlyDictionary<string, double> FixedLabels { get; }
     public int Count => Labels.Length;
     public int PixelCount => Wavelength.Length;
     public int LabelCount => LabelNames.Count;
@@ -64,6 +68,7 @@ public sealed class EmulatorGrid
         var wl = spectra[0].Wavelength;
         var names = new List<string>();
         var columns = new List<double[]>();
+        var fixedLabels = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, get) in all)
         {
             var values = spectra.Select(s => get(s.Metadata)).ToArray();
@@ -71,7 +76,7 @@ public sealed class EmulatorGrid
             int missing = Array.FindIndex(values, v => v is null);
             if (missing >= 0) throw new BlaseDataException($"grid spectrum '{spectra[missing].Name}' has no {name} while others have one", sourcePath);
             var col = values.Select(v => v!.Value).ToArray();
-            if (col.Max() - col.Min() == 0) continue; // constant over the grid: not a dimension of it
+            if (col.Max() - col.Min() == 0) { fixedLabels[name] = col[0]; continue; } // constant over the grid: not a dimension of it
             names.Add(name);
             columns.Add(col);
         }
@@ -88,7 +93,7 @@ public sealed class EmulatorGrid
         var dup = labels.Select((l, i) => (Key: string.Join(",", l), i)).GroupBy(t => t.Key).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new BlaseDataException($"two grid spectra have the same labels ({dup.Key})", sourcePath);
         return new EmulatorGrid(names, labels, (double[])wl.Clone(), fluxes, spectra[0].Medium,
-            spectra[0].Metadata.Instrument, sourcePath is null ? null : Path.GetFullPath(sourcePath));
+            spectra[0].Metadata.Instrument, sourcePath is null ? null : Path.GetFullPath(sourcePath), fixedLabels);
     }
 
     /// <summary>The index of the grid point with exactly these labels, or −1.</summary>
@@ -105,7 +110,7 @@ public sealed class EmulatorGrid
         var drop = new HashSet<int>(indices);
         var keep = Enumerable.Range(0, Count).Where(i => !drop.Contains(i)).ToArray();
         return new EmulatorGrid(LabelNames, keep.Select(i => Labels[i]).ToArray(), Wavelength, keep.Select(i => Fluxes[i]).ToArray(),
-            Medium, Name, SourcePath);
+            Medium, Name, SourcePath, FixedLabels);
     }
 
     internal static string Describe(IReadOnlyList<string> names, IReadOnlyList<double> values) =>

@@ -25,7 +25,8 @@ public sealed class PcaGpEmulator
 
     public PcaGpEmulator(IReadOnlyList<string> labelNames, double[][] gridPoints, double[] wavelength, Whitening whitening,
         double[][] eigenspectra, double[][] weights, double lambdaXi, double[] variances, double[][] lengthScales,
-        double[]? pixelVariance = null, FactorHyperparameters? factor = null, WavelengthMedium medium = WavelengthMedium.Air, string? name = null)
+        double[]? pixelVariance = null, FactorHyperparameters? factor = null, WavelengthMedium medium = WavelengthMedium.Air, string? name = null,
+        IReadOnlyDictionary<string, double>? fixedLabels = null)
     {
         int n = gridPoints.Length, k = eigenspectra.Length, m = wavelength.Length;
         if (weights.Length != n || weights.Any(w => w.Length != k)) throw new BlaseDataException($"weights must be {n} × {k}");
@@ -37,6 +38,7 @@ public sealed class PcaGpEmulator
         if (!(lambdaXi > 0)) throw new BlaseDataException($"lambda_xi must be positive (got {lambdaXi})");
         if (pixelVariance is not null && pixelVariance.Length != m) throw new BlaseDataException($"the pixel variance must have {m} pixels");
         LabelNames = labelNames.ToArray();
+        FixedLabels = new Dictionary<string, double>(fixedLabels ?? new Dictionary<string, double>(), StringComparer.OrdinalIgnoreCase);
         GridPoints = gridPoints; Wavelength = wavelength; Whitening = whitening; Eigenspectra = eigenspectra; Weights = weights;
         LambdaXi = lambdaXi; Variances = variances; PixelVariance = pixelVariance ?? new double[m]; LengthScales = lengthScales; Medium = medium; Name = name;
         LabelMin = Enumerable.Range(0, LabelCount).Select(d => gridPoints.Min(p => p[d])).ToArray();
@@ -54,6 +56,8 @@ public sealed class PcaGpEmulator
     }
 
     public IReadOnlyList<string> LabelNames { get; }
+    /// <summary>Labels the grid held at one value (α = 0, say): not inputs of the emulator, but what its spectra have.</summary>
+    public IReadOnlyDictionary<string, double> FixedLabels { get; }
     /// <summary>Labels of the grid points, [point][label].</summary>
     public double[][] GridPoints { get; }
     public double[] Wavelength { get; }
@@ -144,7 +148,7 @@ public sealed class PcaGpEmulator
             else pixelVariance[j] = pca.ResidualByPixel[j] / Math.Max(1, n - 1 - k);
         }
         var emulator = new PcaGpEmulator(grid.LabelNames, grid.Labels, grid.Wavelength, whitening, pca.Eigenspectra, pca.Weights,
-            1 / nu, variances, lengths, pixelVariance, null, grid.Medium, grid.Name);
+            1 / nu, variances, lengths, pixelVariance, null, grid.Medium, grid.Name, grid.FixedLabels);
         emulator.Training = new EmulatorTraining(result.Iterations, result.Evaluations, result.ExitCondition, -result.Value / scale,
             sw.Elapsed, pca.ExplainedVarianceRatio.Sum(), likelihood.IncludeResidual);
         return emulator;

@@ -12,7 +12,7 @@ namespace Blase.Engine.Emulators.Starfish;
 /// <c>trained</c> and <c>name</c>. Starfish's kernel is a·exp(−½ Σ (Δ_d/ℓ_d)²), the same parametrization as here, so the
 /// numbers carry over unchanged. Blase adds what Starfish ignores: <c>pixel_variance</c> (the truncation variance per
 /// whitened pixel), <c>hyperparameters/factor_*</c> (the ln-factor trend and GP), and the attributes <c>blase_format</c>
-/// and <c>wavelength_medium</c>. A file Starfish wrote lacks them: its pixel variance is taken as 0 and the factor GP is
+/// <c>wavelength_medium</c> and <c>fixed_label_names/values</c>. A file Starfish wrote lacks them: its pixel variance is taken as 0 and the factor GP is
 /// refitted from <c>factors</c> (deterministic). Everything is float64, so a save and load round-trips every number exactly.
 /// Writes are atomic (<see cref="AtomicFile"/>).
 /// </summary>
@@ -52,6 +52,11 @@ public static class StarfishEmulatorFile
         file.Attributes["blase_format"] = Format;
         file.Attributes["wavelength_medium"] = e.Medium.ToString();
         if (e.Name is not null) file.Attributes["name"] = e.Name;
+        if (e.FixedLabels.Count > 0)
+        {
+            file.Attributes["fixed_label_names"] = e.FixedLabels.Keys.ToArray();
+            file.Attributes["fixed_label_values"] = e.FixedLabels.Values.ToArray();
+        }
         // PureHDF writes to a seekable read-write stream; the atomic file stream is write-only, so go through memory.
         var buffer = new MemoryStream();
         file.Write(buffer);
@@ -115,10 +120,17 @@ public static class StarfishEmulatorFile
             var medium = f.AttributeExists("wavelength_medium") && Enum.TryParse<WavelengthMedium>(f.Attribute("wavelength_medium").Read<string>(), out var md)
                 ? md : WavelengthMedium.Air;
             string? name = f.AttributeExists("name") ? f.Attribute("name").Read<string>() : null;
+            var fixedLabels = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+            if (f.AttributeExists("fixed_label_names") && f.AttributeExists("fixed_label_values"))
+            {
+                var fn = ReadStrings(f.Attribute("fixed_label_names"));
+                var fv = f.Attribute("fixed_label_values").Read<double[]>();
+                for (int i = 0; i < Math.Min(fn.Length, fv.Length); i++) fixedLabels[fn[i]] = fv[i];
+            }
             try
             {
                 return new PcaGpEmulator(names, grid, wl, new Whitening(factors, mean, std), eig, weights, lambdaXi, variances, lengths,
-                    pixelVariance, factor, medium, name) { SourcePath = Path.GetFullPath(path) };
+                    pixelVariance, factor, medium, name, fixedLabels) { SourcePath = Path.GetFullPath(path) };
             }
             catch (BlaseDataException ex) when (ex.Path is null) { throw new BlaseDataException(ex.Problem, path, ex); }
             catch (InvalidOperationException ex) { throw new BlaseDataException(ex.Message, path, ex); }
