@@ -23,7 +23,7 @@ public class EmulatorTests
     {
         var (x, y) = Synthetic(25, 3, 1);
         double[] theta = { Math.Log(0.8), Math.Log(0.7), Math.Log(1.3), Math.Log(2.1), Math.Log(0.02) };
-        var work = new double[4 * x.Length * x.Length];
+        var work = new double[4 * x.Length * x.Length + x.Length];
         var g = new double[theta.Length];
         double f(double[] t) => SquaredExponentialGp.LogLikelihood(x, y, t[0], t.AsSpan(1, 3), t[4], new double[t.Length], work);
         SquaredExponentialGp.LogLikelihood(x, y, theta[0], theta.AsSpan(1, 3), theta[4], g, work);

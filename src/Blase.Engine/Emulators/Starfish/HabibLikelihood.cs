@@ -34,31 +34,36 @@ public sealed class HabibLikelihood
     public bool IncludeResidual { get; }
     public int ParameterCount => 1 + Components * (Dimensions + 1);
 
+    private double[][]? _work;
+    private double[]? _values, _grads, _theta;
+
     /// <summary>How many threads evaluate the components (the GPs are independent).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>ln L at θ, with ∂ln L/∂θ written to <paramref name="gradient"/>; −∞ where a covariance is not positive definite.</summary>
+    /// <summary>
+    /// ln L at θ, with ∂ln L/∂θ written to <paramref name="gradient"/>; −∞ where a covariance is not positive definite.
+    /// Not safe to call from two threads at once (each component keeps its own work space between calls).
+    /// </summary>
     public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient)
     {
         int n = _x.Length, p = Dimensions + 1, kCount = Components;
-        double lnNu = theta[0];
-        var th = theta.ToArray();
-        var values = new double[kCount];
-        var grads = new double[kCount * (p + 1)];
-        void One(int k, double[] work)
+        if (_work is null)
         {
-            var g = new double[p + 1];
-            values[k] = SquaredExponentialGp.LogLikelihood(_x, _y[k], th[1 + k * p], th.AsSpan(2 + k * p, Dimensions), lnNu, g, work);
-            Array.Copy(g, 0, grads, k * (p + 1), p + 1);
+            _work = Enumerable.Range(0, kCount).Select(_ => new double[4 * n * n + n]).ToArray();
+            _values = new double[kCount];
+            _grads = new double[kCount * (p + 1)];
+            _theta = new double[theta.Length];
         }
+        theta.CopyTo(_theta);
+        var th = _theta!; var values = _values!; var grads = _grads!; var work = _work;
+        double lnNu = th[0];
+        void One(int k) =>
+            values[k] = SquaredExponentialGp.LogLikelihood(_x, _y[k], th[1 + k * p], th.AsSpan(2 + k * p, Dimensions), lnNu,
+                grads.AsSpan(k * (p + 1), p + 1), work[k]);
         if (Threads > 1 && kCount > 1)
-            Parallel.For(0, kCount, new ParallelOptions { MaxDegreeOfParallelism = Threads }, () => new double[4 * n * n],
-                (k, _, work) => { One(k, work); return work; }, _ => { });
+            Parallel.For(0, kCount, new ParallelOptions { MaxDegreeOfParallelism = Threads }, One);
         else
-        {
-            var work = new double[4 * n * n];
-            for (int k = 0; k < kCount; k++) One(k, work);
-        }
+            for (int k = 0; k < kCount; k++) One(k);
         double total = 0;
         gradient.Clear();
         for (int k = 0; k < kCount; k++)

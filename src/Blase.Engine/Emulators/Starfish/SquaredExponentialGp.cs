@@ -50,7 +50,7 @@ public sealed class SquaredExponentialGp
 
     /// <summary>
     /// ln p(y | a, ℓ, ν) and its gradient with respect to (ln a, ln ℓ_1..ln ℓ_D, ln ν), written to <paramref name="gradient"/>
-    /// (length D + 2). Returns −∞ when C is not positive definite. <paramref name="work"/> needs 4n² doubles.
+    /// (length D + 2). Returns −∞ when C is not positive definite. <paramref name="work"/> needs 4n² + n doubles.
     /// </summary>
     public static double LogLikelihood(double[][] x, double[] y, double lnA, ReadOnlySpan<double> lnL, double lnNoise,
         Span<double> gradient, double[] work)
@@ -77,8 +77,8 @@ public sealed class SquaredExponentialGp
         if (!Cholesky(c, n)) { gradient.Clear(); return double.NegativeInfinity; }
         double logDet = 0;
         for (int i = 0; i < n; i++) logDet += 2 * Math.Log(c[i * n + i]);
-        var alpha = new double[n];
-        y.CopyTo(alpha, 0);
+        var alpha = work.AsSpan(4 * n * n, n);
+        y.CopyTo(alpha);
         SolveInPlace(c, n, alpha);
         double quad = 0;
         for (int i = 0; i < n; i++) quad += y[i] * alpha[i];
@@ -130,31 +130,38 @@ public sealed class SquaredExponentialGp
     {
         for (int j = 0; j < n; j++)
         {
-            double s = a[j * n + j];
-            for (int k = 0; k < j; k++) s -= a[j * n + k] * a[j * n + k];
+            var rowJ = a.Slice(j * n, j);
+            double s = a[j * n + j] - Dot(rowJ, rowJ);
             if (!(s > 0) || !double.IsFinite(s)) return false;
             double d = Math.Sqrt(s);
             a[j * n + j] = d;
             for (int i = j + 1; i < n; i++)
-            {
-                double t = a[i * n + j];
-                for (int k = 0; k < j; k++) t -= a[i * n + k] * a[j * n + k];
-                a[i * n + j] = t / d;
-            }
-            for (int i = 0; i < j; i++) a[i * n + j] = 0;
+                a[i * n + j] = (a[i * n + j] - Dot(a.Slice(i * n, j), rowJ)) / d;
+            a.Slice(j * n + j + 1, n - j - 1).Clear(); // the upper triangle
         }
         return true;
+    }
+
+    private static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        double s = 0;
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && x.Length >= 2 * System.Numerics.Vector<double>.Count)
+        {
+            var acc = System.Numerics.Vector<double>.Zero;
+            int w = System.Numerics.Vector<double>.Count;
+            for (; i <= x.Length - w; i += w)
+                acc += new System.Numerics.Vector<double>(x.Slice(i, w)) * new System.Numerics.Vector<double>(y.Slice(i, w));
+            s = System.Numerics.Vector.Dot(acc, System.Numerics.Vector<double>.One);
+        }
+        for (; i < x.Length; i++) s += x[i] * y[i];
+        return s;
     }
 
     /// <summary>b ← L⁻¹ b.</summary>
     internal static void ForwardInPlace(ReadOnlySpan<double> l, int n, Span<double> b)
     {
-        for (int i = 0; i < n; i++)
-        {
-            double t = b[i];
-            for (int k = 0; k < i; k++) t -= l[i * n + k] * b[k];
-            b[i] = t / l[i * n + i];
-        }
+        for (int i = 0; i < n; i++) b[i] = (b[i] - Dot(l.Slice(i * n, i), b.Slice(0, i))) / l[i * n + i];
     }
 
     /// <summary>b ← (LLᵀ)⁻¹ b.</summary>
@@ -169,26 +176,24 @@ public sealed class SquaredExponentialGp
         }
     }
 
-    /// <summary>(LLᵀ)⁻¹ into <paramref name="inv"/> (full symmetric), from L⁻¹ computed column by column.</summary>
-    internal static void InverseFromCholesky(ReadOnlySpan<double> l, int n, Span<double> inv, Span<double> li)
+    /// <summary>
+    /// (LLᵀ)⁻¹ into <paramref name="inv"/> (full symmetric). U = L⁻ᵀ (upper, row-major) is built in <paramref name="u"/>
+    /// row by row, so that both steps run over contiguous memory: U[j, i] = −(Σ_{k=j}^{i−1} L[i,k] U[j,k]) / L[i,i], U[j,j] = 1/L[j,j];
+    /// then C⁻¹_ij = Σ_{k ≥ max(i,j)} U[i,k] U[j,k].
+    /// </summary>
+    internal static void InverseFromCholesky(ReadOnlySpan<double> l, int n, Span<double> inv, Span<double> u)
     {
-        // L⁻¹ (lower) into li, then C⁻¹ = L⁻ᵀ L⁻¹.
-        li.Clear();
+        u.Clear();
         for (int j = 0; j < n; j++)
         {
-            li[j * n + j] = 1 / l[j * n + j];
+            u[j * n + j] = 1 / l[j * n + j];
             for (int i = j + 1; i < n; i++)
-            {
-                double t = 0;
-                for (int k = j; k < i; k++) t -= l[i * n + k] * li[k * n + j];
-                li[i * n + j] = t / l[i * n + i];
-            }
+                u[j * n + i] = -Dot(l.Slice(i * n + j, i - j), u.Slice(j * n + j, i - j)) / l[i * n + i];
         }
         for (int i = 0; i < n; i++)
             for (int j = 0; j <= i; j++)
             {
-                double s = 0;
-                for (int k = i; k < n; k++) s += li[k * n + i] * li[k * n + j];
+                double s = Dot(u.Slice(i * n + i, n - i), u.Slice(j * n + i, n - i));
                 inv[i * n + j] = s; inv[j * n + i] = s;
             }
     }
