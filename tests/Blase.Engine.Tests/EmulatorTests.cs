@@ -45,7 +45,8 @@ public class EmulatorTests
         var (x, y0) = Synthetic(20, 2, 2);
         var r = new Random(3);
         var weights = new[] { y0, y0.Select(v => 0.5 * v * v + 0.1 * r.NextDouble()).ToArray(), y0.Select(_ => r.NextDouble() - 0.5).ToArray() };
-        var like = new HabibLikelihood(x, weights, pixelCount: 200, residualSumOfSquares: 3.7, includeResidual) { Threads = 2 };
+        // The floor is active on some length scales (ln ℓ = 0.3 sin(i + 1) crosses ln 0.9), so its penalty is checked too.
+        var like = new HabibLikelihood(x, weights, pixelCount: 200, residualSumOfSquares: 3.7, includeResidual) { Threads = 2, MinLengthScales = new[] { 0.9, 0.9 } };
         var theta = Enumerable.Range(0, like.ParameterCount).Select(i => 0.3 * Math.Sin(i + 1)).ToArray();
         theta[0] = Math.Log(0.05);
         var g = new double[theta.Length];
@@ -152,6 +153,13 @@ public class EmulatorTests
         int i = grid.IndexOf(new[] { 3900.0, 4.0, 0.0 });
         var p = e.Predict(grid.Labels[i]);
         Assert.True(EmulatorValidation.FractionalRms(p.Flux, grid.Fluxes[i]) < 0.001);
+        // Between grid points in every label: finite, close to the mean of the eight corners, and less certain than at a grid point.
+        var mid = e.Predict(new[] { 3850.0, 3.75, 0.25 });
+        Assert.All(mid.Flux.Concat(mid.Sigma), v => Assert.True(double.IsFinite(v)));
+        var corners = (from t in new[] { 3800.0, 3900.0 } from g in new[] { 3.5, 4.0 } from z in new[] { 0.0, 0.5 } select grid.Fluxes[grid.IndexOf(new[] { t, g, z })]).ToArray();
+        var cornerMean = Enumerable.Range(0, grid.PixelCount).Select(j => corners.Average(f => f[j])).ToArray();
+        Assert.True(EmulatorValidation.FractionalRms(mid.Flux, cornerMean) < 0.03, "between the grid points the emulator strays from them");
+        Assert.True(mid.Sigma.Average() > p.Sigma.Average());
         var outside = Assert.Throws<ArgumentOutOfRangeException>(() => e.Predict(new[] { 4500.0, 4.0, 0.0 }));
         Assert.Contains("Teff 4500 is outside 3500..4300", outside.Message);
         var far = e.Predict(new[] { 4500.0, 4.0, 0.0 }, extrapolate: true);
@@ -210,6 +218,9 @@ public class EmulatorTests
         Assert.Equal(e.Variances, back.Variances);
         Assert.Equal(e.LengthScales, back.LengthScales);
         Assert.Equal(e.Factor.Trend, back.Factor.Trend);
+        Assert.Equal(e.Factor.Centre, back.Factor.Centre);
+        Assert.Equal(e.Factor.Scale, back.Factor.Scale);
+        Assert.Equal(e.Factor.Squares, back.Factor.Squares);
         Assert.Equal(e.Factor.LengthScales, back.Factor.LengthScales);
         Assert.Equal(e.Factor.Variance, back.Factor.Variance);
         Assert.Equal(e.Factor.Noise, back.Factor.Noise);
@@ -250,7 +261,8 @@ public class EmulatorTests
         Assert.All(back.PixelVariance, v => Assert.Equal(0, v));
         var labels = new[] { 3850.0, 3.7, 0.2 };
         Assert.Equal(e.Predict(labels).WeightMean, back.Predict(labels).WeightMean); // the same GPs
-        Assert.True(EmulatorValidation.FractionalRms(back.Predict(labels).Flux, e.Predict(labels).Flux) < 1e-12);
+        double diff = EmulatorValidation.FractionalRms(back.Predict(labels).Flux, e.Predict(labels).Flux);
+        Assert.True(diff < 1e-12, $"the refitted factor GP changes the flux by {diff}");
     }
 
     [DataFact]

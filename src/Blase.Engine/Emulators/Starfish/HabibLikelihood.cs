@@ -37,6 +37,13 @@ public sealed class HabibLikelihood
     private double[][]? _work;
     private double[]? _values, _grads, _theta;
 
+    /// <summary>
+    /// A floor under each length scale, per label (null: none). Below it ln L is lowered by ½((ln ℓ − ln ℓ_min)/0.1)²: a length
+    /// scale far below the grid spacing already makes grid points independent along that label, and letting it run on to 0
+    /// (which the likelihood is indifferent to) would only end in 0/0. The emulator sets it to half the finest grid step.
+    /// </summary>
+    public double[]? MinLengthScales { get; init; }
+
     /// <summary>How many threads evaluate the components (the GPs are independent).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
@@ -71,6 +78,17 @@ public sealed class HabibLikelihood
             total += values[k];
             for (int q = 0; q < p; q++) gradient[1 + k * p + q] = grads[k * (p + 1) + q];
             gradient[0] += grads[k * (p + 1) + p];
+        }
+        if (MinLengthScales is { } floor)
+        {
+            for (int k = 0; k < kCount; k++)
+                for (int d = 0; d < Dimensions; d++)
+                {
+                    double below = th[2 + k * p + d] - Math.Log(floor[d]);
+                    if (below >= 0) continue;
+                    total -= 0.5 * below * below / 0.01;
+                    gradient[2 + k * p + d] -= below / 0.01;
+                }
         }
         if (IncludeResidual)
         {

@@ -106,6 +106,7 @@ public sealed class PcaGpEmulator
         var likelihood = new HabibLikelihood(grid.Labels, byComponent, grid.PixelCount, pca.ResidualSumOfSquares, options.IncludeResidual)
         {
             Threads = options.Threads ?? Environment.ProcessorCount,
+            MinLengthScales = LengthScaleFloor(grid.Labels),
         };
         // Start: ν from the truncation residual (or a small fraction of the weakest component's variance), a_k from the
         // weights' variance, ℓ from 3× the largest grid step (Starfish's choice).
@@ -152,6 +153,25 @@ public sealed class PcaGpEmulator
         emulator.Training = new EmulatorTraining(result.Iterations, result.Evaluations, result.ExitCondition, -result.Value / scale,
             sw.Elapsed, pca.ExplainedVarianceRatio.Sum(), likelihood.IncludeResidual);
         return emulator;
+    }
+
+    /// <summary>
+    /// Half the finest step of each label over the grid (see <see cref="HabibLikelihood.MinLengthScales"/>): at that length scale
+    /// neighbouring grid points already correlate by only e⁻²; the grid cannot resolve shorter scales, and the likelihood, which
+    /// is flat there, would otherwise let a length scale run off towards 0.
+    /// </summary>
+    internal static double[] LengthScaleFloor(double[][] labels)
+    {
+        int dims = labels[0].Length;
+        var floor = new double[dims];
+        for (int d = 0; d < dims; d++)
+        {
+            var u = labels.Select(p => p[d]).Distinct().OrderBy(v => v).ToArray();
+            double step = double.PositiveInfinity;
+            for (int i = 1; i < u.Length; i++) step = Math.Min(step, u[i] - u[i - 1]);
+            floor[d] = double.IsFinite(step) ? step / 2 : 1e-3;
+        }
+        return floor;
     }
 
     internal static double[] StartingLengthScales(double[][] labels)

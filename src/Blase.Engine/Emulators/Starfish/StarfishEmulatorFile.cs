@@ -31,6 +31,9 @@ public static class StarfishEmulatorFile
             ["variances"] = e.Variances,
             ["lengthscales"] = To2D(e.LengthScales, d),
             ["factor_trend"] = e.Factor.Trend,
+            ["factor_label_centre"] = e.Factor.Centre,
+            ["factor_label_scale"] = e.Factor.Scale,
+            ["factor_label_squares"] = e.Factor.Squares.Select(q => q ? 1.0 : 0.0).ToArray(),
             ["factor_variance"] = e.Factor.Variance,
             ["factor_lengthscales"] = e.Factor.LengthScales,
             ["factor_noise"] = e.Factor.Noise,
@@ -115,7 +118,9 @@ public static class StarfishEmulatorFile
             double[]? pixelVariance = f.LinkExists("pixel_variance") ? Read1D(f.Dataset("pixel_variance")) : null;
             FactorHyperparameters? factor = null;
             if (hp.LinkExists("factor_trend"))
-                factor = new FactorHyperparameters(Read1D(hp.Dataset("factor_trend")), ReadScalar(hp.Dataset("factor_variance")),
+                factor = new FactorHyperparameters(Read1D(hp.Dataset("factor_trend")), Read1D(hp.Dataset("factor_label_centre")),
+                    Read1D(hp.Dataset("factor_label_scale")), Read1D(hp.Dataset("factor_label_squares")).Select(q => q != 0).ToArray(),
+                    ReadScalar(hp.Dataset("factor_variance")),
                     Read1D(hp.Dataset("factor_lengthscales")), ReadScalar(hp.Dataset("factor_noise")));
             var medium = f.AttributeExists("wavelength_medium") && Enum.TryParse<WavelengthMedium>(f.Attribute("wavelength_medium").Read<string>(), out var md)
                 ? md : WavelengthMedium.Air;
