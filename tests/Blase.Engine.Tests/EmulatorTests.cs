@@ -280,6 +280,21 @@ public class EmulatorTests
     }
 
     [DataFact]
+    public void CancelledTrainingKeepsTheBestHyperparametersSoFar()
+    {
+        var grid = Igrins.Value;
+        using var cancel = new CancellationTokenSource();
+        int seen = 0;
+        var e = PcaGpEmulator.Train(grid, null, (iteration, _) => { seen = iteration; if (iteration == 3) cancel.Cancel(); }, cancel.Token);
+        Assert.Equal("Cancelled", e.Training!.ExitCondition);
+        Assert.Equal(3, seen);
+        Assert.Equal(3, e.Training.Iterations);
+        var full = PcaGpEmulator.Train(grid);
+        Assert.True(e.Training.LogLikelihood < full.Training!.LogLikelihood, "three iterations should not reach the optimum");
+        Assert.All(e.Predict(new[] { 3850.0, 3.75, 0.25 }).Flux, f => Assert.True(double.IsFinite(f)));
+    }
+
+    [DataFact]
     public void TemplatesTakeLabelsByNameAndCarryThemAsMetadata()
     {
         var grid = EmulatorGrid.Read(StarfishTestGrid);
