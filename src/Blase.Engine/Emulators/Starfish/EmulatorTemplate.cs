@@ -38,7 +38,7 @@ public static class EmulatorTemplate
             if (fixedLabel.Key is null)
                 throw new ArgumentException($"the emulator does not take {name} (its labels are {string.Join(", ", emulator.LabelNames)})");
             if (Math.Abs(fixedLabel.Value - value) > 1e-9 * Math.Max(1, Math.Abs(value)))
-                throw new ArgumentOutOfRangeException(name, $"the emulator's grid has {name} = {fixedLabel.Value:G6} throughout; it cannot give {name} = {value:G6}");
+                throw new ArgumentOutOfRangeException($"the emulator's grid has {name} = {fixedLabel.Value:G6} throughout; it cannot give {name} = {value:G6}", (Exception?)null);
         }
         return labels;
     }

@@ -208,8 +208,9 @@ public sealed class PcaGpEmulator
         if (extrapolate || Contains(labels)) return;
         var outside = Enumerable.Range(0, LabelCount).Where(d => labels[d] < LabelMin[d] || labels[d] > LabelMax[d])
             .Select(d => $"{LabelNames[d]} {labels[d]:G6} is outside {LabelMin[d]:G6}..{LabelMax[d]:G6}");
-        throw new ArgumentOutOfRangeException(nameof(labels),
-            $"{string.Join("; ", outside)}: the emulator only interpolates inside its grid (ask for extrapolation to go beyond it; its uncertainty grows quickly there)");
+        throw new ArgumentOutOfRangeException(
+            $"{string.Join("; ", outside)}: the emulator only interpolates inside its grid (ask for extrapolation to go beyond it; its uncertainty grows quickly there)",
+            (Exception?)null);
     }
 
     /// <summary>Mean and variance of each component weight at the labels (independent components: diagonal covariance).</summary>

@@ -36,9 +36,9 @@ public sealed class PrincipalComponents
     {
         int n = whitened.Length, m = whitened[0].Length;
         if (n > m) throw new BlaseDataException($"the grid has more spectra ({n}) than pixels ({m}); PCA here expects fewer spectra than pixels");
-        if (components is { } c0 && c0 < 1) throw new ArgumentOutOfRangeException(nameof(components), "the component count must be at least 1");
+        if (components is { } c0 && c0 < 1) throw new ArgumentOutOfRangeException("the component count must be at least 1", (Exception?)null);
         if (components is null && !(explainedVariance > 0 && explainedVariance <= 1))
-            throw new ArgumentOutOfRangeException(nameof(explainedVariance), $"the explained variance must be in (0, 1] (got {explainedVariance})");
+            throw new ArgumentOutOfRangeException($"the explained variance must be in (0, 1] (got {explainedVariance})", (Exception?)null);
         var zt = Matrix<double>.Build.Dense(m, n, (j, i) => whitened[i][j]);
         var qr = zt.QR(QRMethod.Thin);
         var svd = qr.R.Svd(true);
@@ -49,7 +49,7 @@ public sealed class PrincipalComponents
         int k;
         if (components is { } c)
         {
-            if (c > rank) throw new ArgumentOutOfRangeException(nameof(components), $"a centred grid of {n} spectra has at most {rank} components (asked {c})");
+            if (c > rank) throw new ArgumentOutOfRangeException($"a centred grid of {n} spectra has at most {rank} components (asked {c})", (Exception?)null);
             k = c;
         }
         else
