@@ -10,7 +10,8 @@
     CmdletsToExport      = @(
         'Import-BlaseSpectrum', 'Export-BlaseSpectrum', 'Select-BlaseSpectrum', 'Convert-BlaseSpectrum',
         'Get-BlaseDevice', 'Import-BlaseModel', 'Invoke-BlaseClone', 'Find-BlaseLine', 'Get-BlaseLine',
-        'Export-BlaseLines', 'Save-BlaseModel', 'Invoke-BlaseTransfer', 'Measure-BlaseResidual'
+        'Export-BlaseLines', 'Save-BlaseModel', 'Invoke-BlaseTransfer', 'Measure-BlaseResidual',
+        'New-BlaseEmulator', 'Get-BlaseTemplate'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,33 +1,54 @@
 using System.Management.Automation;
+using Blase.Engine.Emulators.Starfish;
 using Blase.Engine.IO;
 using Blase.Engine.Lines;
 
 namespace Blase.Cmdlets.Lines;
 
 /// <summary>
-/// <para type="synopsis">Saves a line model to a versioned FITS file that round-trips every number exactly.</para>
-/// <para type="description">The file has a primary header (format version, profile, combination mode, window settings, continuum,
+/// <para type="synopsis">Saves a line model to a versioned FITS file, or a grid emulator to a Starfish emulator HDF5 file; both round-trip every number exactly.</para>
+/// <para type="description">A line model's file has a primary header (format version, profile, combination mode, window settings, continuum,
 /// provenance as HISTORY) and a binary table LINES with blasé's columns lam_center_A, ln_amplitude, ln_sigma_A, ln_gamma_A
-/// as 64-bit floats. Python reads it with astropy.io.fits. Import-BlaseModel reads it back.</para>
+/// as 64-bit floats. Python reads it with astropy.io.fits. A PCA + GP emulator (New-BlaseEmulator) is written in Starfish's
+/// emulator layout (grid_points, wavelength, weights, eigenspectra, flux_mean, flux_std, w_hat, factors,
+/// hyperparameters/{lambda_xi, variances, lengthscales}), which Starfish's Emulator.load reads. Import-BlaseModel reads
+/// either back. Files are written to a temporary name and renamed; an existing file is kept unless -Force is given.</para>
 /// </summary>
 /// <example>
 /// <code>Import-BlaseSpectrum ./phoenix.fits | Invoke-BlaseClone | Save-BlaseModel -Path sun.blase.fits</code>
 /// <para>Clones a template and keeps the model for later transfers.</para>
 /// </example>
-[Cmdlet(VerbsData.Save, "BlaseModel", SupportsShouldProcess = true)]
+/// <example>
+/// <code>New-BlaseEmulator ./PHOENIX_IGRINS_m075.hdf5 | Save-BlaseModel -Path igrins-emulator.hdf5 -Force</code>
+/// <para>Trains an emulator of a grid and writes it in Starfish's emulator layout, replacing an older file.</para>
+/// </example>
+[Cmdlet(VerbsData.Save, "BlaseModel", SupportsShouldProcess = true, DefaultParameterSetName = "LineModel")]
 [OutputType(typeof(FileInfo))]
 public sealed class SaveBlaseModelCommand : BlaseCmdlet
 {
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    /// <summary>The line model to save.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "LineModel")]
     public LineModel InputObject { get; set; } = null!;
 
+    /// <summary>The PCA + GP emulator to save (Starfish's HDF5 emulator layout).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "Emulator")]
+    public PcaGpEmulator Emulator { get; set; } = null!;
+
+    /// <summary>The file to write (.fits for a line model; .hdf5 or .h5 for an emulator).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
+    /// <summary>Overwrite an existing file.</summary>
     [Parameter] public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord() =>
-        WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Save a model of {InputObject.Count} lines", Force,
-            target => LineModelFile.Save(InputObject, target));
+    protected override void ProcessRecord()
+    {
+        string target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        if (ParameterSetName == "Emulator")
+            WriteFile(target, $"Save a PCA-GP emulator of {Emulator.ComponentCount} components", Force,
+                t => StarfishEmulatorFile.Save(Emulator, t));
+        else
+            WriteFile(target, $"Save a model of {InputObject.Count} lines", Force, t => LineModelFile.Save(InputObject, t));
+    }
 }

@@ -1,0 +1,79 @@
+using Blase.Engine.Spectra;
+
+namespace Blase.Engine.Emulators.Starfish;
+
+/// <summary>
+/// Templates from a PCA + GP emulator as spectra: the mean flux with the emulator's per-pixel σ as the uncertainty, or one
+/// draw from its distribution; stellar labels given by name (Teff, LogG, Metallicity, Alpha, with the usual aliases) are put
+/// in the emulator's own label order.
+/// </summary>
+public static class EmulatorTemplate
+{
+    private static readonly Dictionary<string, string> Canonical = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Teff"] = "Teff", ["T"] = "Teff", ["T_eff"] = "Teff",
+        ["LogG"] = "LogG", ["log_g"] = "LogG", ["g"] = "LogG",
+        ["Metallicity"] = "Metallicity", ["Z"] = "Metallicity", ["[Fe/H]"] = "Metallicity", ["FeH"] = "Metallicity", ["M_H"] = "Metallicity",
+        ["Alpha"] = "Alpha", ["[a/Fe]"] = "Alpha", ["a"] = "Alpha",
+    };
+
+    private static string Canon(string name) => Canonical.TryGetValue(name, out var c) ? c : name;
+
+    /// <summary>
+    /// The label vector, in the emulator's order, from labels given by name. Every label the emulator takes must be given;
+    /// a label it does not take is accepted only when the grid held it at that very value (α = 0 in most grids).
+    /// </summary>
+    public static double[] Labels(PcaGpEmulator emulator, IReadOnlyDictionary<string, double> named)
+    {
+        var given = named.ToDictionary(kv => Canon(kv.Key), kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+        var labels = new double[emulator.LabelCount];
+        for (int d = 0; d < emulator.LabelCount; d++)
+        {
+            if (!given.Remove(Canon(emulator.LabelNames[d]), out labels[d]))
+                throw new ArgumentException($"the emulator needs {emulator.LabelNames[d]} (its labels are {string.Join(", ", emulator.LabelNames)})");
+        }
+        foreach (var (name, value) in given)
+        {
+            var fixedLabel = emulator.FixedLabels.FirstOrDefault(kv => string.Equals(Canon(kv.Key), name, StringComparison.OrdinalIgnoreCase));
+            if (fixedLabel.Key is null)
+                throw new ArgumentException($"the emulator does not take {name} (its labels are {string.Join(", ", emulator.LabelNames)})");
+            if (Math.Abs(fixedLabel.Value - value) > 1e-9 * Math.Max(1, Math.Abs(value)))
+                throw new ArgumentOutOfRangeException($"the emulator's grid has {name} = {fixedLabel.Value:G6} throughout; it cannot give {name} = {value:G6}", (Exception?)null);
+        }
+        return labels;
+    }
+
+    /// <summary>A one-order spectrum: the mean flux with σ as its uncertainty, or (with <paramref name="random"/>) one draw.</summary>
+    public static Spectrum ToSpectrum(PcaGpEmulator emulator, IReadOnlyList<double> labels, Random? random = null, bool extrapolate = false)
+    {
+        var p = emulator.Predict(labels, extrapolate);
+        var flux = random is null ? p.Flux : emulator.Sample(labels, random, extrapolate);
+        string at = EmulatorGrid.Describe(emulator.LabelNames, labels);
+        var meta = new SpectrumMetadata
+        {
+            Object = $"{emulator.Name ?? "emulator"} at {at}",
+            Instrument = emulator.Name,
+            SourcePath = emulator.SourcePath,
+            SourceFormat = "PcaGpEmulator",
+        };
+        foreach (var (name, value) in emulator.LabelNames.Zip(labels).Concat(emulator.FixedLabels.Select(kv => (kv.Key, kv.Value))))
+        {
+            switch (Canon(name))
+            {
+                case "Teff": meta.Teff = value; break;
+                case "LogG": meta.LogG = value; break;
+                case "Metallicity": meta.Metallicity = value; break;
+                case "Alpha": meta.Alpha = value; break;
+                default: meta.Extra[name] = value; break;
+            }
+        }
+        meta.Extra["EmulatorSample"] = random is not null;
+        meta.Extra["Extrapolated"] = p.Extrapolated;
+        string step = random is null
+            ? $"emulated at {at}: mean flux of a PCA-GP emulator ({emulator.ComponentCount} components, {emulator.GridCount} grid spectra), uncertainty its 1σ"
+            : $"drawn at {at} from a PCA-GP emulator ({emulator.ComponentCount} components, {emulator.GridCount} grid spectra)";
+        if (p.Extrapolated) step += " (extrapolated outside the grid)";
+        return new Spectrum(new[] { SpectralOrder.FromArrays(0, (double[])emulator.Wavelength.Clone(), flux, p.Sigma) },
+            WavelengthUnit.Angstrom, emulator.Medium, meta, new[] { step });
+    }
+}
