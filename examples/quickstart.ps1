@@ -1,52 +1,46 @@
-# Blase quickstart: runs on a fresh machine with no data beside it.
+# Blase quickstart: the whole job on a built-in default, on a fresh machine with no data beside it.
 #   dotnet run --project src/Blase.Host -- examples/quickstart.ps1
-# It makes a small synthetic spectrum (a few absorption lines on a flat continuum, 5000-5010 A), writes it to FITS,
-# reads it back through Import-BlaseSpectrum, clones it into a line model and writes the line list and the model.
-# It grows with each capability of Blase.
-# Under `blase` only core cmdlets, Blase's own and .NET are available.
+# 1. Makes a synthetic template: 300 absorption lines over 8600-8700 A on the native PHOENIX sampling (0.01 A), writes it
+#    to FITS and reads it back through Import-BlaseSpectrum.
+# 2. Clones it into a line model (Invoke-BlaseClone).
+# 3. Simulates an observation of that star: RV +12.3 km/s, v sin i 7 km/s, R 55,000 on HPF-like 0.06 A pixels, a cubic
+#    continuum, S/N 200, and 5 % of the lines 30 % stronger or weaker than in the template.
+# 4. Transfers the clone to the observation (Invoke-BlaseTransfer) and prints the recovered RV, v sin i and line changes.
 param([string]$OutFolder = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'blase-quickstart'))
 
 $null = [System.IO.Directory]::CreateDirectory($OutFolder)
-$n = 2001
-$wavelength = [double[]]::new($n)
-$flux = [double[]]::new($n)
-$sigma = [double[]]::new($n)
-$lines = @(@{ Center = 5002.0; Depth = 0.6; Width = 0.05 }, @{ Center = 5004.7; Depth = 0.3; Width = 0.08 }, @{ Center = 5007.9; Depth = 0.8; Width = 0.04 })
-# Each line is half Gaussian, half Lorentzian (of the same half width), like a stellar line.
-for ($i = 0; $i -lt $n; $i++) {
-    $wavelength[$i] = 5000.0 + 0.005 * $i
-    $f = 1.0
-    foreach ($l in $lines) {
-        $d = ($wavelength[$i] - $l.Center) / $l.Width
-        $f *= 1 - $l.Depth * (0.5 * [math]::Exp(-0.5 * $d * $d) + 0.5 / (1 + $d * $d))
-    }
-    $flux[$i] = $f
-    $sigma[$i] = 0.01
-}
+$lines = [Blase.Engine.Transfer.ObservationSimulator]::SyntheticLines(300, 8598, 8702, 21)
+$wavelength = [double[]]::new(10401)
+for ($i = 0; $i -lt $wavelength.Length; $i++) { $wavelength[$i] = 8596.0 + 0.01 * $i }
 $meta = [Blase.Engine.Spectra.SpectrumMetadata]::new()
-$meta.Object = 'Quickstart synthetic star'
-$meta.Instrument = 'Blase quickstart'
-$synthetic = [Blase.Engine.Spectra.Spectrum]::FromArrays($wavelength, $flux, $sigma, 'Angstrom', 'Vacuum', $meta)
+$meta.Object = 'Quickstart synthetic template'
+$template = [Blase.Engine.Spectra.Spectrum]::FromArrays($wavelength, $lines.Evaluate($wavelength), $null, 'Angstrom', 'Vacuum', $meta)
+$file = $template | Export-BlaseSpectrum -Path ([System.IO.Path]::Combine($OutFolder, 'template.fits')) -Force
+$template = Import-BlaseSpectrum -Path $file.FullName
+"Template: $template"
 
-$path = [System.IO.Path]::Combine($OutFolder, 'quickstart.fits')
-$file = $synthetic | Export-BlaseSpectrum -Path $path -Force
-$spectrum = Import-BlaseSpectrum -Path $file.FullName
+$clone = $template | Invoke-BlaseClone -Normalized
+'Clone: {0} lines, {1} iterations in {2:F2} s, RMS residual {3:E2}' -f $clone.Count, $clone.Report.Training.Epochs, $clone.Report.Training.Seconds, $clone.Report.RmsNative
 
-"Blase quickstart: wrote and read back $($file.FullName)"
-$spectrum
-$deepest = 0; $at = 0
-for ($i = 0; $i -lt $spectrum.PixelCount; $i++) { if (1 - $spectrum.Flux[$i] -gt $deepest) { $deepest = 1 - $spectrum.Flux[$i]; $at = $spectrum.Wavelength[$i] } }
-'Deepest line: {0:F1} % at {1:F3} A; in air that is {2:F3} A' -f (100 * $deepest), $at, [Blase.Engine.Spectra.AirVacuum]::VacuumToAir($at)
-'Provenance:'
-$spectrum.Provenance | ForEach-Object { "  - $_" }
+# The star as observed: some lines differ from the template, as a real star's would.
+$star = $clone.Clone()
+$random = [System.Random]::new(8)
+$changed = 0..($star.Count - 1) | Where-Object { $random.NextDouble() -lt 0.05 }
+foreach ($j in $changed) { $star.LnAmplitude[$j] += [math]::Log((0.7, 1.3)[$random.Next(2)]) }
+$pixels = [double[]]::new(1668)
+for ($i = 0; $i -lt $pixels.Length; $i++) { $pixels[$i] = 8600.0 + 0.06 * $i }
+$continuum = [System.Func[double, double]] { param($w) $x = ($w - 8650) / 50; 1000 * (1 + 0.05 * $x - 0.03 * $x * $x + 0.02 * $x * $x * $x) }
+$order = [Blase.Engine.Transfer.ObservationSimulator]::Observe($star, $pixels, 12.3, 7.0, 0.6, 55000, $continuum, 200, 99, 0)
+$observed = [Blase.Engine.Spectra.Spectrum]::new([Blase.Engine.Spectra.SpectralOrder[]]@($order))
+"Observation: $observed (RV +12.3 km/s, v sin i 7 km/s, R 55000, S/N 200, $($changed.Count) lines changed)"
 
-# Clone: find the lines and fit each one's centre, amplitude and widths.
-$model = $spectrum | Invoke-BlaseClone -Normalized
-'Clone: {0} lines, {1} iterations in {2:F2} s, RMS residual {3:E2}' -f $model.Count, $model.Report.Training.Epochs, $model.Report.Training.Seconds, $model.Report.RmsNative
-$model | Get-BlaseLine | ForEach-Object {
-    '  line {0}: centre {1:F4} A, depth {2:F3}, FWHM {3:F4} A, EW {4:F4} A' -f $_.Index, $_.CenterAngstrom, $_.Depth, $_.FwhmAngstrom, $_.EquivalentWidthAngstrom
-}
-$csv = $model | Export-BlaseLines -Path ([System.IO.Path]::Combine($OutFolder, 'lines.csv')) -Force
-$saved = $model | Save-BlaseModel -Path ([System.IO.Path]::Combine($OutFolder, 'quickstart.blase.fits')) -Force
-"Line list: $($csv.FullName)"
-"Model:     $($saved.FullName)"
+$result = $observed | Invoke-BlaseTransfer -Model $clone -BarycentricCorrection 0
+'Transfer: RV {0:F3} +/- {1:F3} km/s (true 12.300), v sin i {2:F2} +/- {3:F2} km/s (true 7.00), chi2/nu {4:F2}, {5:F2} s' -f `
+    $result.RadialVelocity, $result.RadialVelocityError, $result.Vsini, $result.VsiniError, $result.ReducedChiSquare, $result.Seconds
+$records = @($result | Get-BlaseLine)
+$closer = @($changed | Where-Object { [math]::Abs($result.Model.LnAmplitude[$_] - $star.LnAmplitude[$_]) -lt [math]::Abs($clone.LnAmplitude[$_] - $star.LnAmplitude[$_]) }).Count
+"Lines: $($result.LinesFitted) fitted; of the $($changed.Count) changed lines, $closer moved toward their true amplitude"
+$csv = $result | Export-BlaseLines -Path ([System.IO.Path]::Combine($OutFolder, 'line-changes.csv')) -Force
+$saved = $result.Model | Save-BlaseModel -Path ([System.IO.Path]::Combine($OutFolder, 'transferred.blase.fits')) -Force
+"Line changes: $($csv.FullName) ($($records.Count) lines)"
+"Model:        $($saved.FullName)"

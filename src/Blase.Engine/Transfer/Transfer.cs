@@ -17,22 +17,40 @@ public static class Transfer
     {
         ArgumentNullException.ThrowIfNull(spectrum);
         ArgumentNullException.ThrowIfNull(template);
-        if (template.Count == 0) throw new ArgumentException("the line model has no lines");
+        if (template.Count == 0 && (telluric is null || telluric.Count == 0)) throw new ArgumentException("the line model has no lines");
         if (!(o.ResolvingPower > 0)) throw new ArgumentOutOfRangeException(nameof(o), $"the resolving power must be positive (got {o.ResolvingPower})");
         var sw = Stopwatch.StartNew();
         var notes = new List<string>();
         void Note(string s) { notes.Add(s); note?.Invoke(s); }
 
+        if (template.Count == 0)
+        {
+            // A star without lines (a hot standard, or tellurics alone): nothing moves with the star.
+            o = o.Copy();
+            o.Free &= ~(TransferParameters.RadialVelocity | TransferParameters.Vsini | TransferParameters.Lines | TransferParameters.Centers);
+            o.RadialVelocity ??= 0;
+            Note("the star model has no lines: RV and v sin i are not fitted");
+        }
         var data = spectrum.ToUnit(WavelengthUnit.Angstrom);
         if (data.Medium == WavelengthMedium.Air) { data = data.ToVacuum(); Note("converted the data's air wavelengths to vacuum (line models are in vacuum)"); }
-        double tMin = template.Center.Min(), tMax = template.Center.Max();
+        var covering = template.Count > 0 ? template : telluric!;
+        double tMin = covering.Center.Min(), tMax = covering.Center.Max();
         double reach = o.RadialVelocity is null ? o.RadialVelocitySearchKms : 50;
         double dMax = DopplerShift.Factor((o.RadialVelocity ?? 0) + reach), dMin = DopplerShift.Factor((o.RadialVelocity ?? 0) - reach);
         var orders = new List<SpectralOrder>();
-        foreach (var ord in data.Orders)
+        // Pixels the template's lines cannot reach at every RV in range would be fitted by the continuum alone: crop them.
+        double lo = tMin * dMax, hi = tMax * dMin;
+        foreach (var whole in data.Orders)
         {
+            var ord = whole;
+            if (ord.MinWavelength < lo || ord.MaxWavelength > hi)
+            {
+                var cropped = ord.Crop(lo, hi);
+                if (cropped is null) { Note($"order {ord.Number}: skipped, the template's lines ({tMin:F1}–{tMax:F1} Å) do not cover it"); continue; }
+                Note($"order {ord.Number}: kept {cropped.MinWavelength:F1}–{cropped.MaxWavelength:F1} Å of {ord.MinWavelength:F1}–{ord.MaxWavelength:F1} Å, the part the template's lines cover");
+                ord = cropped;
+            }
             if (ord.GoodPixelCount < o.ContinuumDegree + 4) { Note($"order {ord.Number}: skipped, {ord.GoodPixelCount} good pixels"); continue; }
-            if (tMax * dMax < ord.MinWavelength || tMin * dMin > ord.MaxWavelength) { Note($"order {ord.Number}: skipped, the template ({tMin:F1}–{tMax:F1} Å) does not reach it"); continue; }
             orders.Add(ord);
         }
         if (orders.Count == 0)
@@ -44,8 +62,10 @@ public static class Transfer
         var tell0 = telluric;
         var tell = telluric?.Clone();
         if (tell is not null) tell.WingCut = null;
-        double stepKms = o.FineStepKms ?? FineGrid.ChooseStep(star, Enumerable.Range(0, star.Count).Where(j =>
-            orders.Any(q => star.Center[j] * dMax >= q.MinWavelength - 5 && star.Center[j] * dMin <= q.MaxWavelength + 5)), o.ResolvingPower);
+        IEnumerable<int> InRange(LineModel m, double d0, double d1) => Enumerable.Range(0, m.Count).Where(j =>
+            orders.Any(q => m.Center[j] * d0 >= q.MinWavelength - 5 && m.Center[j] * d1 <= q.MaxWavelength + 5));
+        double stepKms = o.FineStepKms ?? Math.Min(FineGrid.ChooseStep(star, InRange(star, dMax, dMin), o.ResolvingPower),
+            tell is null ? double.PositiveInfinity : FineGrid.ChooseStep(tell, InRange(tell, 1, 1), o.ResolvingPower));
         var bulk = new BulkParameters { RadialVelocity = o.RadialVelocity ?? 0, VsiniParameter = o.Vsini, LnResolvingPower = Math.Log(o.ResolvingPower) };
         var weights = orders.Select(Weights).ToArray();
         if (orders.Any(q => q.Uncertainty is null)) Note("orders without uncertainties are weighted equally; errors are scaled by the residuals");
@@ -129,11 +149,11 @@ public static class Transfer
             // Results: per order, the model spectrum, the frame.
             var orderResults = new List<OrderResult>();
             var modelOrders = new List<SpectralOrder>();
-            double sumSq = 0; long nRes = 0;
+            double sumSq = 0, sumNoise = 0; long nRes = 0;
             for (int q = 0; q < models.Count; q++)
             {
                 var m = models[q];
-                double oc = 0, os = 0; int on = 0;
+                double oc = 0, os = 0, noise = 0; int on = 0;
                 for (int i = 0; i < m.Model.Length; i++)
                 {
                     if (m.Weight[i] <= 0) continue;
@@ -142,11 +162,12 @@ public static class Transfer
                     double c = m.Continuum.At(i);
                     double rn = r / c;
                     os += rn * rn; on++;
+                    if (m.Order.Uncertainty is { } u) noise += u[i] * u[i] / (c * c);
                 }
-                sumSq += os; nRes += on;
+                sumSq += os; nRes += on; sumNoise += noise;
                 int odof = on - (o.Free.HasFlag(TransferParameters.Continuum) ? o.ContinuumDegree + 1 : 0);
                 orderResults.Add(new OrderResult(m.Order.Number, on, m.StarLineCount, oc, odof > 0 ? oc / odof : double.NaN,
-                    on > 0 ? Math.Sqrt(os / on) : double.NaN, m.Order.MinWavelength, m.Order.MaxWavelength, (double[])m.Continuum.Coefficients.Clone()));
+                    on > 0 ? Math.Sqrt(os / on) : double.NaN, m.Order.Uncertainty is null || on == 0 ? double.NaN : Math.Sqrt(noise / on), m.Order.MinWavelength, m.Order.MaxWavelength, (double[])m.Continuum.Coefficients.Clone()));
                 modelOrders.Add(new SpectralOrder(m.Order.Number, m.Order.Wavelength, (double[])m.Model.Clone()));
             }
             var (bc, bcApplied, bcSource) = Barycentric(spectrum, o);
@@ -174,6 +195,7 @@ public static class Transfer
                 BarycentricCorrectionSource = bcSource,
                 BarycentricRadialVelocity = bcApplied ? DopplerShift.Add(bulk.RadialVelocity, bc) : bulk.RadialVelocity,
                 ResidualRms = nRes > 0 ? Math.Sqrt(sumSq / nRes) : double.NaN,
+                NoiseRms = nRes > 0 && orders.All(q => q.Uncertainty is not null) ? Math.Sqrt(sumNoise / nRes) : double.NaN,
                 ChiSquare = chi2,
                 DegreesOfFreedom = dof,
                 ErrorScale = scale,

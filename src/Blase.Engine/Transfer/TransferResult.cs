@@ -3,7 +3,10 @@ using Blase.Engine.Spectra;
 
 namespace Blase.Engine.Transfer;
 
-/// <summary>How one order fitted: χ² (with the data's uncertainties), residual RMS relative to the continuum, the continuum.</summary>
+/// <summary>
+/// How one order fitted: χ² (with the data's uncertainties), residual RMS relative to the continuum, the RMS the noise alone
+/// would give (√mean (σ/C)², from the data's uncertainties), the continuum.
+/// </summary>
 public sealed record OrderResult(
     int Order,
     int GoodPixels,
@@ -11,6 +14,7 @@ public sealed record OrderResult(
     double ChiSquare,
     double ReducedChiSquare,
     double ResidualRms,
+    double NoiseRms,
     double MinWavelength,
     double MaxWavelength,
     double[] Continuum);
@@ -44,6 +48,8 @@ public sealed class TransferResult
     public double BarycentricRadialVelocity { get; init; }
     /// <summary>RMS of (data − model)/continuum over the good pixels of all orders.</summary>
     public double ResidualRms { get; init; }
+    /// <summary>The RMS the data's noise alone would give (√mean (σ/continuum)²), NaN without uncertainties.</summary>
+    public double NoiseRms { get; init; }
     public double ChiSquare { get; init; }
     public int DegreesOfFreedom { get; init; }
     public double ReducedChiSquare => DegreesOfFreedom > 0 ? ChiSquare / DegreesOfFreedom : double.NaN;
