@@ -23,4 +23,19 @@ public class ModuleTests
             Assert.True((int)h.Properties["Examples"].Value > 0, $"{n} has no examples");
         }
     }
+
+    /// <summary>Every default table view fits an 80-column console: column widths plus one space between columns.</summary>
+    [Fact]
+    public void Every_table_view_fits_80_columns()
+    {
+        var doc = System.Xml.Linq.XDocument.Load(Path.Combine(PowerShellSession.RepoRoot, "Blase.format.ps1xml"));
+        var views = doc.Descendants("View").Where(v => v.Element("TableControl") is not null).ToList();
+        Assert.Contains(views, v => (string?)v.Element("Name") == "Blase.TransferResult");
+        foreach (var v in views)
+        {
+            var widths = v.Descendants("TableColumnHeader").Select(h => (int?)h.Element("Width") ?? 10).ToList();
+            int total = widths.Sum() + widths.Count - 1;
+            Assert.True(total <= 80, $"{(string?)v.Element("Name")} is {total} columns wide");
+        }
+    }
 }
