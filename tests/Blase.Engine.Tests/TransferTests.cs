@@ -105,6 +105,44 @@ public class TransferTests
     }
 }
 
+/// <summary>The uncertainties and the choice of prior strength, over repeated injections.</summary>
+public class TransferStatisticsTests
+{
+    private static readonly double[] Pixels = TestData.Grid(8650, 8675, 0.06);
+
+    [Fact]
+    public void RV_and_vsini_pulls_over_independent_noise_are_within_3_sigma()
+    {
+        var template = ObservationSimulator.SyntheticLines(80, 8649, 8676, 12);
+        var pulls = new List<(double Rv, double Vsini)>();
+        for (int seed = 1; seed <= 6; seed++)
+        {
+            var data = new Spectrum(new[] { ObservationSimulator.Observe(template, Pixels, -31.7, 5, 0.6, 55_000, w => 500 + (w - 8660), 150, seed) });
+            var r = Blase.Engine.Transfer.Transfer.Fit(data, template, null, new TransferOptions { BarycentricCorrectionKms = 0 });
+            pulls.Add(((r.RadialVelocity + 31.7) / r.RadialVelocityError, (r.Vsini - 5) / r.VsiniError));
+        }
+        Assert.All(pulls, p => Assert.InRange(Math.Abs(p.Rv), 0, 3));
+        Assert.All(pulls, p => Assert.InRange(Math.Abs(p.Vsini), 0, 3));
+        // Honest, not merely generous: the pulls' RMS is near 1 (not ≪ 1).
+        double rms = Math.Sqrt(pulls.Average(p => (p.Rv * p.Rv + p.Vsini * p.Vsini) / 2));
+        Assert.InRange(rms, 0.3, 2);
+    }
+
+    [Fact]
+    public void Cross_validation_picks_a_strong_prior_when_the_star_is_the_template_and_a_weak_one_when_it_is_not()
+    {
+        var template = ObservationSimulator.SyntheticLines(70, 8649, 8676, 5);
+        var changed = template.Clone();
+        for (int j = 0; j < changed.Count; j++) changed.LnAmplitude[j] += j % 2 == 0 ? 0.5 : -0.5;
+        var o = new TransferOptions { CrossValidate = true, CrossValidationFolds = 3, PriorStrengthLadder = new[] { 0.01, 100.0 }, RadialVelocity = 0, BarycentricCorrectionKms = 0 };
+        var same = Blase.Engine.Transfer.Transfer.Fit(new Spectrum(new[] { ObservationSimulator.Observe(template, Pixels, 0, 3, 0.6, 55_000, _ => 1, 100, 7) }), template, null, o);
+        var other = Blase.Engine.Transfer.Transfer.Fit(new Spectrum(new[] { ObservationSimulator.Observe(changed, Pixels, 0, 3, 0.6, 55_000, _ => 1, 100, 7) }), template, null, o);
+        Assert.Contains("cross-validation", same.PriorStrengthChosenBy);
+        Assert.Equal(100.0, same.PriorStrength);
+        Assert.Equal(0.01, other.PriorStrength);
+    }
+}
+
 /// <summary>Transfers to the real spectra in ../shared/data.</summary>
 public class TransferRealDataTests
 {

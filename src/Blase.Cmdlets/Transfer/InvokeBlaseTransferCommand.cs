@@ -71,7 +71,7 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
     /// <summary>Multiplies the whole prior (0: none; large: the template). Ignored with -CrossValidate.</summary>
     [Parameter] [ValidateRange(0, 1e12)] public double PriorStrength { get; set; } = 1;
 
-    /// <summary>Choose the prior strength by 4-fold cross-validation over pixel blocks (slower: 20 extra fits).</summary>
+    /// <summary>Choose the prior strength by 4-fold cross-validation over interleaved pixels (slower: 20 extra fits).</summary>
     [Parameter] public SwitchParameter CrossValidate { get; set; }
 
     /// <summary>Barycentric correction in km/s to add to the fitted RV; 0 applies none. Default: the header's value (BRVCORR) if any.</summary>
