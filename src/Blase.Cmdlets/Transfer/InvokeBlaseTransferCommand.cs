@@ -92,8 +92,8 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
     /// <summary>Degree of each order's Chebyshev continuum.</summary>
     [Parameter] [ValidateRange(0, 30)] public int ContinuumDegree { get; set; } = 3;
 
-    /// <summary>Lbfgs (default, fastest) or Adam (as blasé).</summary>
-    [Parameter] public TransferOptimizer Optimizer { get; set; } = TransferOptimizer.Lbfgs;
+    /// <summary>LevenbergMarquardt (default, fastest: Gauss–Newton through every stage), Lbfgs, or Adam (as blasé).</summary>
+    [Parameter] public TransferOptimizer Optimizer { get; set; } = TransferOptimizer.LevenbergMarquardt;
 
     /// <summary>Most iterations of the full fit.</summary>
     [Parameter] [ValidateRange(1, 1_000_000)] public int MaxIterations { get; set; } = 200;

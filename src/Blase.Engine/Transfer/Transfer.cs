@@ -87,8 +87,8 @@ public static class Transfer
             foreach (var m in models) m.Evaluate(bulk, solveContinuum: true, tellChanged: true);
             var stage1 = new TransferObjective(models.ToArray(), star, star0, tell, tell0, bulk, bulkFree, o, o.PriorStrength);
             // A handful of parameters with the continuum profiled: L-BFGS needs no Jacobian of every line here.
-            var r1 = Fitting.Lbfgs.Minimize((z, g) => stage1.Value(z, g), stage1.Current(), o.MaxIterations, 1e-9, 5,
-                progress: (it, f) => Report("bulk parameters", it, f), cancel: cancel);
+            var r1 = Fitting.Lbfgs.Minimize((z, g) => stage1.Value(z, g), stage1.Current(),
+                new Fitting.LbfgsOptions { MaxIterations = o.MaxIterations, FunctionTolerance = 1e-9, Patience = 5 }, (it, f) => Report("bulk parameters", it, f), cancel);
             stage1.Apply(r1.X);
             iterations += r1.Iterations; evaluations += stage1.Evaluations;
 
@@ -231,7 +231,8 @@ public static class Transfer
         {
             TransferOptimizer.Adam => Adam(obj, z0, o, progress, cancel),
             TransferOptimizer.LevenbergMarquardt => new GaussNewtonFit(obj).Minimize(o, progress, cancel),
-            _ => Fitting.Lbfgs.Minimize((z, g) => obj.Value(z, g), z0, o.MaxIterations, o.Tolerance, o.Patience, progress: progress, cancel: cancel, precondition: precondition),
+            _ => Fitting.Lbfgs.Minimize((z, g) => obj.Value(z, g), z0,
+                new Fitting.LbfgsOptions { MaxIterations = o.MaxIterations, FunctionTolerance = o.Tolerance, Patience = o.Patience, Memory = 12 }, progress, cancel, precondition),
         };
 
     // Adam on the whitened coordinates (Kingma & Ba 2015), kept for comparison with blasé; L-BFGS is the default.

@@ -76,12 +76,12 @@ public sealed record FactorHyperparameters(double[] Trend, double[] Centre, doub
         var l0 = PcaGpEmulator.StartingLengthScales(labels);
         for (int d = 0; d < dims; d++) theta[2 + d] = Math.Log(l0[d]);
         double norm = 1.0 / n;
-        var r = Lbfgs.Minimize((x, g) =>
+        var r = Fitting.Lbfgs.Minimize((x, g) =>
         {
             double v = like.Evaluate(x, g);
             for (int i = 0; i < g.Length; i++) g[i] *= -norm;
             return -v * norm;
-        }, theta, 400, 1e-7);
+        }, theta, new Fitting.LbfgsOptions { MaxIterations = 400, GradientTolerance = 1e-7 });
         var t = r.X;
         // A floor on the noise keeps C well conditioned when the residual is nearly exactly smooth.
         double noise = Math.Max(Math.Exp(t[0]), 1e-10 * Math.Exp(t[1]));

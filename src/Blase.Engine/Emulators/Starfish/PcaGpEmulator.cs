@@ -122,12 +122,13 @@ public sealed class PcaGpEmulator
             for (int d = 0; d < dims; d++) theta[2 + a * (dims + 1) + d] = Math.Log(l0[d]);
         }
         double scale = 1.0 / (n * k);
-        var result = Lbfgs.Minimize((x, g) =>
+        var result = Fitting.Lbfgs.Minimize((x, g) =>
         {
             double v = likelihood.Evaluate(x, g);
             for (int i = 0; i < g.Length; i++) g[i] *= -scale;
             return -v * scale;
-        }, theta, options.MaxIterations, options.GradientTolerance, 1e-13, cancel: cancel, progress: progress);
+        }, theta, new Fitting.LbfgsOptions { MaxIterations = options.MaxIterations, GradientTolerance = options.GradientTolerance, FunctionTolerance = 1e-13, ReturnOnCancel = true },
+            progress, cancel);
         var t = result.X;
         var variances = new double[k];
         var lengths = new double[k][];
@@ -150,7 +151,7 @@ public sealed class PcaGpEmulator
         }
         var emulator = new PcaGpEmulator(grid.LabelNames, grid.Labels, grid.Wavelength, whitening, pca.Eigenspectra, pca.Weights,
             1 / nu, variances, lengths, pixelVariance, null, grid.Medium, grid.Name, grid.FixedLabels);
-        emulator.Training = new EmulatorTraining(result.Iterations, result.Evaluations, result.ExitCondition, -result.Value / scale,
+        emulator.Training = new EmulatorTraining(result.Iterations, result.Evaluations, result.Cancelled ? "Cancelled" : result.StopReason, -result.Value / scale,
             sw.Elapsed, pca.ExplainedVarianceRatio.Sum(), likelihood.IncludeResidual);
         return emulator;
     }
