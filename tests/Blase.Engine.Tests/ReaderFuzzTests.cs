@@ -47,80 +47,79 @@ public sealed class ReaderFuzzTests
         SpectrumReader.Read(path, new SpectrumReadOptions { Format = format });
 
     /// <summary>
-    /// One file of a family set out in a folder with its companions (WAVE file, .sn/.variance file): each mutant is
-    /// written in its place, fed to the readers, and the original put back.
+    /// One file to damage: it is set out in a folder of its own with its companions (WAVE file, .sn/.variance file,
+    /// the network beside a wavelength archive), and each mutant is written in its place and fed to the readers.
+    /// Jobs share nothing, and each has its own mutator seeded from the test's seed and the job's position, so the
+    /// cases are the same whichever order the jobs run in.
     /// </summary>
-    private void Fuzz(FuzzRunner runner, string folder, string fileName, byte[] original, int count, Func<byte[], Mutant> mutate,
-        params (string Reader, Func<string, object?> Read, Action<object?>? Check)[] readers)
-    {
-        string path = Path.Combine(folder, fileName);
-        for (int i = 0; i < count; i++)
-        {
-            var m = mutate(original);
-            File.WriteAllBytes(path, m.Bytes);
-            foreach (var (name, read, check) in readers)
-                runner.Run(name, m, path, Math.Max(m.Bytes.Length, original.Length), read, check);
-        }
-        File.WriteAllBytes(path, original);
-    }
+    private sealed record Job(string Source, byte[] Original, int Count, Func<FuzzMutator, byte[], Mutant> Mutate,
+        (string Reader, Func<string, object?> Read, Action<object?>? Check)[] Readers, params string[] Companions);
+
+    private static Job Fuzz(string source, int count, Func<FuzzMutator, byte[], Mutant> mutate,
+        (string, Func<string, object?>, Action<object?>?)[] readers, params string[] companions) =>
+        new(source, File.ReadAllBytes(source), Count(count), mutate, readers, companions);
 
     private static (string, Func<string, object?>, Action<object?>?) Reader(string name, Func<string, object?> read, Action<object?>? check = null) => (name, read, check);
 
-    private void Finish(FuzzRunner runner)
+    /// <summary>Runs the jobs on all cores (the mutants are independent) and fails listing the distinct failure sites.</summary>
+    private void Run(int testSeed, params Job[] jobs)
     {
+        using var tmp = new TempDir();
+        var runner = new FuzzRunner();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, j =>
+        {
+            var job = jobs[j];
+            string dir = Directory.CreateDirectory(Path.Combine(tmp.Path, $"job{j}")).FullName;
+            foreach (var c in job.Companions) File.Copy(c, Path.Combine(dir, Path.GetFileName(c)));
+            string path = Path.Combine(dir, Path.GetFileName(job.Source));
+            var mutator = new FuzzMutator(unchecked(testSeed * 7919 + j));
+            for (int i = 0; i < job.Count; i++)
+            {
+                var m = job.Mutate(mutator, job.Original);
+                File.WriteAllBytes(path, m.Bytes);
+                foreach (var (name, read, check) in job.Readers)
+                    runner.Run(name, m, path, Math.Max(m.Bytes.Length, job.Original.Length), read, check);
+            }
+        });
         var failures = runner.Report(_output);
-        Assert.True(failures.Count == 0, $"seed {Seed}: {failures.Count} distinct failure sites:\n{string.Join("\n", failures)}");
+        string took = $"fuzz: seed {testSeed}, {sw.Elapsed.TotalSeconds:F1} s on {Environment.ProcessorCount} cores";
+        _output.WriteLine(took);
+        Console.WriteLine(took);
+        Assert.True(failures.Count == 0, $"seed {testSeed}: {failures.Count} distinct failure sites:\n{string.Join("\n", failures)}");
     }
 
-    private static byte[] Copy(string dir, string source)
-    {
-        var bytes = File.ReadAllBytes(source);
-        File.WriteAllBytes(Path.Combine(dir, Path.GetFileName(source)), bytes);
-        return bytes;
-    }
+    /// <summary>The same folder as the mutant: readers that start from a companion find the damaged file beside it.</summary>
+    private static string Beside(string mutant, string name) => Path.Combine(Path.GetDirectoryName(mutant)!, name);
 
     [DataFact]
     public void Fits_spectrum_readers_end_in_a_read_or_a_clear_error()
     {
-        using var tmp = new TempDir();
-        var runner = new FuzzRunner();
-        var mut = new FuzzMutator(Seed);
         var fitsFile = Reader("FitsFile.Read", p => FitsFile.Read(p));
         var auto = Reader("SpectrumReader.Read (auto)", p => Read(p), CheckSpectra);
-
-        // PHOENIX: flux cuts beside their WAVE file; the WAVE file is damaged too.
-        string phoenix = Directory.CreateDirectory(Path.Combine(tmp.Path, "phoenix")).FullName;
-        var flux = Copy(phoenix, TestData.PhoenixCut);
-        var normalized = Copy(phoenix, TestData.PhoenixNormalized);
-        var wave = Copy(phoenix, TestData.PhoenixWaveCut);
         var phx = Reader("PhoenixReader", p => Read(p, SpectrumFormat.Phoenix), CheckSpectra);
-        string fluxPath = Path.Combine(phoenix, Path.GetFileName(TestData.PhoenixCut));
-        Fuzz(runner, phoenix, Path.GetFileName(TestData.PhoenixCut), flux, Count(150), mut.Fits, fitsFile, auto, phx);
-        Fuzz(runner, phoenix, Path.GetFileName(TestData.PhoenixNormalized), normalized, Count(40), mut.Fits, auto, phx);
-        Fuzz(runner, phoenix, Path.GetFileName(TestData.PhoenixWaveCut), wave, Count(100), mut.Fits, fitsFile,
-            Reader("PhoenixReader (damaged WAVE file)", _ => Read(fluxPath, SpectrumFormat.Phoenix), CheckSpectra));
-
-        // HPF: Goldilocks and Slope images, and the WASP-69 table.
-        string hpf = Directory.CreateDirectory(Path.Combine(tmp.Path, "hpf")).FullName;
-        Fuzz(runner, hpf, Path.GetFileName(TestData.Goldilocks), Copy(hpf, TestData.Goldilocks), Count(120), mut.Fits, fitsFile, auto,
-            Reader("HpfReader", p => Read(p, SpectrumFormat.Goldilocks), CheckSpectra));
-        Fuzz(runner, hpf, Path.GetFileName(TestData.Slope), Copy(hpf, TestData.Slope), Count(100), mut.Fits, fitsFile, auto,
-            Reader("HpfReader", p => Read(p, SpectrumFormat.HpfSlope), CheckSpectra));
-        Fuzz(runner, hpf, Path.GetFileName(TestData.Wasp69), Copy(hpf, TestData.Wasp69), Count(400), mut.Fits, fitsFile, auto,
-            Reader("FitsTableSpectrumReader", p => Read(p, SpectrumFormat.FitsTable), CheckSpectra));
-
+        Func<FuzzMutator, byte[], Mutant> fits = (m, b) => m.Fits(b);
+        string fluxName = Path.GetFileName(TestData.PhoenixCut);
+        var jobs = new List<Job>
+        {
+            // PHOENIX flux cuts beside their WAVE file, and the WAVE file damaged beside an intact cut.
+            Fuzz(TestData.PhoenixCut, 60, fits, new[] { fitsFile, auto, phx }, TestData.PhoenixWaveCut),
+            Fuzz(TestData.PhoenixNormalized, 20, fits, new[] { auto, phx }, TestData.PhoenixWaveCut),
+            Fuzz(TestData.PhoenixWaveCut, 30, fits, new[] { fitsFile,
+                Reader("PhoenixReader (damaged WAVE file)", p => Read(Beside(p, fluxName), SpectrumFormat.Phoenix), CheckSpectra) }, TestData.PhoenixCut),
+            // HPF Goldilocks and Slope images, and the WASP-69 table.
+            Fuzz(TestData.Goldilocks, 40, fits, new[] { fitsFile, auto, Reader("HpfReader", p => Read(p, SpectrumFormat.Goldilocks), CheckSpectra) }),
+            Fuzz(TestData.Slope, 30, fits, new[] { fitsFile, auto, Reader("HpfReader", p => Read(p, SpectrumFormat.HpfSlope), CheckSpectra) }),
+            Fuzz(TestData.Wasp69, 300, fits, new[] { fitsFile, auto, Reader("FitsTableSpectrumReader", p => Read(p, SpectrumFormat.FitsTable), CheckSpectra) }),
+        };
         // IGRINS: each spectrum beside its companion (.sn / .variance), both damaged in turn.
         foreach (var (spec, companion) in new[] { ("SDCK_20141125_0127.spec_a0v.fits", "SDCK_20141125_0127.sn.fits"), ("SDCH_20201202_0059.spec_a0v.fits", "SDCH_20201202_0059.variance.fits") })
         {
-            string dir = Directory.CreateDirectory(Path.Combine(tmp.Path, "igrins-" + spec[..4])).FullName;
-            var specBytes = Copy(dir, Data("igrins", spec));
-            var compBytes = Copy(dir, Data("igrins", companion));
-            string specPath = Path.Combine(dir, spec);
-            Fuzz(runner, dir, spec, specBytes, Count(100), mut.Fits, fitsFile, auto, Reader("IgrinsReader", p => Read(p, SpectrumFormat.Igrins), CheckSpectra));
-            Fuzz(runner, dir, companion, compBytes, Count(100), mut.Fits, fitsFile,
-                Reader("IgrinsReader (damaged companion)", _ => Read(specPath, SpectrumFormat.Igrins), CheckSpectra));
+            jobs.Add(Fuzz(Data("igrins", spec), 40, fits, new[] { fitsFile, auto, Reader("IgrinsReader", p => Read(p, SpectrumFormat.Igrins), CheckSpectra) }, Data("igrins", companion)));
+            jobs.Add(Fuzz(Data("igrins", companion), 30, fits, new[] { fitsFile,
+                Reader("IgrinsReader (damaged companion)", p => Read(Beside(p, spec), SpectrumFormat.Igrins), CheckSpectra) }, Data("igrins", spec)));
         }
-        Finish(runner);
+        Run(Seed, jobs.ToArray());
     }
 
     /// <summary>A line model as Save-BlaseModel writes it, with lines placed like a clone of the WASP-69 order.</summary>
@@ -141,8 +140,6 @@ public sealed class ReaderFuzzTests
     {
         // The line model files are Blase's own output, so this needs no shared data.
         using var tmp = new TempDir();
-        var runner = new FuzzRunner();
-        var mut = new FuzzMutator(Seed + 1);
         var model = SampleModel();
         string fits = tmp.File("sample.blase.fits"), csv = tmp.File("sample.csv");
         LineModelFile.Save(model, fits);
@@ -153,20 +150,18 @@ public sealed class ReaderFuzzTests
             if (m.LnAmplitude.Length != m.Center.Length || m.Continuum.Length == 0) throw new InvalidOperationException("inconsistent model");
         }
         var load = Reader("LineModelFile.Load (Import-BlaseModel)", p => LineModelFile.Load(p), CheckModel);
-        Fuzz(runner, tmp.Path, "sample.blase.fits", File.ReadAllBytes(fits), Count(600), mut.Fits, load,
-            Reader("SpectrumReader.Read (auto)", p => Read(p), CheckSpectra));
-        Fuzz(runner, tmp.Path, "sample.csv", File.ReadAllBytes(csv), Count(300), mut.Text, load);
-        Finish(runner);
+        Run(Seed + 1,
+            Fuzz(fits, 600, (m, b) => m.Fits(b), new[] { load, Reader("SpectrumReader.Read (auto)", p => Read(p), CheckSpectra) }),
+            Fuzz(csv, 300, (m, b) => m.Text(b), new[] { load }));
     }
 
     [DataFact]
     public void Text_reader_ends_in_a_read_or_a_clear_error()
     {
         using var tmp = new TempDir();
-        var runner = new FuzzRunner();
-        var mut = new FuzzMutator(Seed + 2);
         var text = Reader("TextSpectrumReader", p => new[] { TextSpectrumReader.Read(p, new SpectrumReadOptions()) }, CheckSpectra);
         var auto = Reader("SpectrumReader.Read (auto)", p => Read(p), CheckSpectra);
+        var jobs = new List<Job>();
         foreach (var (folder, name, lines) in new[]
                  {
                      ("telluric", "telfit_HPFtemplate_temp286_hum050.csv", 3000), ("telluric", "telfit_example_Model.dat", 0),
@@ -175,40 +170,34 @@ public sealed class ReaderFuzzTests
         {
             // The long files are cut to their first few thousand lines: the damage is per line, and whole files
             // would only make each case slower.
-            var bytes = File.ReadAllBytes(Data(folder, name));
-            if (lines > 0) bytes = Encoding.UTF8.GetBytes(string.Join('\n', Encoding.UTF8.GetString(bytes).Split('\n').Take(lines + 1)));
-            Fuzz(runner, tmp.Path, name, bytes, Count(250), mut.Text, text, auto);
+            string source = Data(folder, name);
+            if (lines > 0)
+            {
+                source = tmp.File(name);
+                File.WriteAllLines(source, File.ReadLines(Data(folder, name)).Take(lines + 1));
+            }
+            jobs.Add(Fuzz(source, 250, (m, b) => m.Text(b), new[] { text, auto }));
         }
-        Finish(runner);
+        Run(Seed + 2, jobs.ToArray());
     }
 
     [DataFact]
     public void Hdf5_grid_reader_ends_in_a_read_or_a_clear_error()
     {
-        using var tmp = new TempDir();
-        var runner = new FuzzRunner();
-        var mut = new FuzzMutator(Seed + 3);
         var grid = Reader("StarfishGridReader", p => StarfishGridReader.Read(p, new SpectrumReadOptions()), CheckSpectra);
         var auto = Reader("SpectrumReader.Read (auto)", p => Read(p), CheckSpectra);
-        foreach (var name in new[] { "starfish_test_PHOENIX_grid.hdf5", "PHOENIX_IGRINS_m075.hdf5" })
+        // Each read decodes every grid point (PureHDF is the slow part), so there are fewer cases here than elsewhere.
+        Run(Seed + 3, new[] { ("starfish_test_PHOENIX_grid.hdf5", 60), ("PHOENIX_IGRINS_m075.hdf5", 80) }.Select(g =>
         {
-            var bytes = File.ReadAllBytes(Data("grids", name));
-            var hot = FuzzMutator.Hdf5Metadata(bytes);
-            Fuzz(runner, tmp.Path, name, bytes, Count(300), b => mut.Hdf5(b, hot), grid, auto);
-        }
-        Finish(runner);
+            var hot = FuzzMutator.Hdf5Metadata(File.ReadAllBytes(Data("grids", g.Item1)));
+            return Fuzz(Data("grids", g.Item1), g.Item2, (m, b) => m.Hdf5(b, hot), new[] { grid, auto });
+        }).ToArray());
     }
 
     [DataFact]
     public void Npz_and_Payne_loaders_end_in_a_load_or_a_clear_error()
     {
-        using var tmp = new TempDir();
-        var runner = new FuzzRunner();
-        var mut = new FuzzMutator(Seed + 4);
-        var nn = Copy(tmp.Path, Data("payne", "NN_normalized_spectra.npz"));
-        var wl = Copy(tmp.Path, Data("payne", "apogee_wavelength.npz"));
-        var mask = Copy(tmp.Path, Data("payne", "apogee_mask.npz"));
-        string nnPath = tmp.File("NN_normalized_spectra.npz");
+        string nn = Data("payne", "NN_normalized_spectra.npz"), wl = Data("payne", "apogee_wavelength.npz"), mask = Data("payne", "apogee_mask.npz");
         void CheckNet(object? o)
         {
             // A network that loads must evaluate: its arrays agree with its shape.
@@ -217,12 +206,11 @@ public sealed class ReaderFuzzTests
             if (flux.Length != net.PixelCount) throw new InvalidOperationException("wrong flux length");
         }
         var npy = Reader("NpyArchive.Read", p => NpyArchive.Read(p));
-        var payne = Reader("PayneNetwork.Load (Import-BlaseModel)", p => PayneNetwork.Load(p), CheckNet);
-        var auto = Reader("SpectrumReader.Read (auto)", p => Read(p));
-        Fuzz(runner, tmp.Path, "NN_normalized_spectra.npz", nn, Count(400), mut.Npz, npy, payne, auto);
-        var beside = Reader("PayneNetwork.Load (damaged wavelength/mask beside it)", _ => PayneNetwork.Load(nnPath), CheckNet);
-        Fuzz(runner, tmp.Path, "apogee_wavelength.npz", wl, Count(150), mut.Npz, npy, beside);
-        Fuzz(runner, tmp.Path, "apogee_mask.npz", mask, Count(150), mut.Npz, npy, beside);
-        Finish(runner);
+        var beside = Reader("PayneNetwork.Load (damaged wavelength/mask beside it)", p => PayneNetwork.Load(Beside(p, Path.GetFileName(nn))), CheckNet);
+        Func<FuzzMutator, byte[], Mutant> npz = (m, b) => m.Npz(b);
+        Run(Seed + 4,
+            Fuzz(nn, 150, npz, new[] { npy, Reader("PayneNetwork.Load (Import-BlaseModel)", p => PayneNetwork.Load(p), CheckNet), Reader("SpectrumReader.Read (auto)", p => Read(p)) }, wl, mask),
+            Fuzz(wl, 100, npz, new[] { npy, beside }, nn, mask),
+            Fuzz(mask, 100, npz, new[] { npy, beside }, nn, wl));
     }
 }
