@@ -6,7 +6,7 @@ namespace Blase.Engine.Tests.Fuzz;
 
 /// <summary>
 /// Feeds mutants to readers and sorts each call into a read, a clear error, or a failure. A clear error is a
-/// <see cref="BlaseDataException"/>, or an <see cref="ArgumentException"/> whose message names the file; a failure is
+/// <see cref="BlaseDataException"/> or an <see cref="ArgumentException"/> whose message names the file; a failure is
 /// any other exception, a call that runs past <see cref="Timeout"/> (a hang), or one that allocates more than
 /// <see cref="AllocationLimit"/> (an allocation sized by a header value rather than by the file).
 /// </summary>
@@ -46,8 +46,11 @@ public sealed class FuzzRunner
                     return ($"allocated {used / (1 << 20)} MiB for {inputBytes / 1024} KiB of input", (string?)null);
                 return ((string?)null, (string?)"read");
             }
-            catch (BlaseDataException) { return (null, "error"); }
-            catch (ArgumentException e) when (e.Message.Contains(Path.GetFileName(path), StringComparison.Ordinal)) { return (null, "error"); }
+            // A clear error names the file (the mutant, or the file beside it that the reader started from: all
+            // of a job's files share its folder).
+            catch (BlaseDataException e) when (NamesFile(e, path)) { return (null, "error"); }
+            catch (ArgumentException e) when (NamesFile(e, path)) { return (null, "error"); }
+            catch (BlaseDataException e) { return ($"BlaseDataException that names no file: {e.Message}", null); }
             catch (Exception e)
             {
                 long used = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -73,6 +76,9 @@ public sealed class FuzzRunner
                 : (1, $"{Path.GetFileName(path)}: {mutant.Description}");
         }
     }
+
+    private static bool NamesFile(Exception e, string path) =>
+        e.Message.Contains(Path.GetDirectoryName(path)!, StringComparison.Ordinal) || e.Message.Contains(Path.GetFileName(path), StringComparison.Ordinal);
 
     /// <summary>Where an exception came from: its type, the innermost Blase frame, and the frame that threw.</summary>
     public static string Site(Exception e)

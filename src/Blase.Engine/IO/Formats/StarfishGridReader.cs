@@ -48,7 +48,13 @@ public static partial class StarfishGridReader
             meta.Metallicity = Attr(child, "PHXM_H", path) ?? fromName?.Metallicity;
             meta.Alpha = Attr(child, "PHXALPHA", path) ?? fromName?.Alpha;
             meta.Extra["GridPoint"] = child.Name;
-            var order = new SpectralOrder(0, (double[])wl.Clone(), flux);
+            SpectralOrder order;
+            try { order = new SpectralOrder(0, (double[])wl.Clone(), flux); }
+            catch (BlaseDataException e) when (e.Path is null)
+            {
+                // Bad wavelengths or fluxes: say which file and which grid point.
+                throw new BlaseDataException($"grid spectrum '{child.Name}': {e.Problem}", path, e);
+            }
             spectra.Add(new Spectrum(new[] { order }, WavelengthUnit.Angstrom, medium, meta,
                 new[] { $"read Starfish grid point {child.Name} from {Path.GetFileName(path)}" }));
         }
