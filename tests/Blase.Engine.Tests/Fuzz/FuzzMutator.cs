@@ -17,6 +17,7 @@ public sealed record Mutant(string Description, byte[] Bytes);
 public sealed class FuzzMutator
 {
     private readonly Random _r;
+    private readonly Dictionary<byte[], List<FitsLayoutHdu>> _layouts = new(ReferenceEqualityComparer.Instance);
 
     public FuzzMutator(int seed) => _r = new Random(seed);
 
@@ -129,12 +130,13 @@ public sealed class FuzzMutator
     /// XTENSION card on the primary HDU, a lost XTENSION, NaN payloads, a repeated header block.</summary>
     public Mutant Fits(byte[] original)
     {
-        var layout = FitsLayout.Of(original);
+        // The same original comes back for every mutant of a job: its layout is worked out once.
+        if (!_layouts.TryGetValue(original, out var layout)) _layouts[original] = layout = FitsLayout.Of(original);
+        int kind = _r.Next(10);
+        if (kind <= 2) return Bytes(original, layout.Select(h => (h.HeaderStart, h.DataStart - h.HeaderStart)).ToList());
         var b = (byte[])original.Clone();
-        switch (_r.Next(10))
+        switch (kind)
         {
-            case 0 or 1 or 2:
-                return Bytes(original, layout.Select(h => (h.HeaderStart, h.DataStart - h.HeaderStart)).ToList());
             case 3 or 4 or 5:
             {
                 var hdu = Pick(layout);
