@@ -66,7 +66,7 @@ public static partial class NpyArchive
         var type = TypePattern().Match(d);
         if (!type.Success) throw new BlaseDataException($"has dtype '{Shorten(d)}', which Blase does not read", where);
         char order = d[0], kind = type.Groups[1].Value[0];
-        int size = int.TryParse(type.Groups[2].Value, out int sz) ? sz : 0;
+        int size = type.Groups[2].Value[0] - '0';
         bool big = order == '>';
 
         // The shape sizes the array: each dimension is checked, and their product is compared with the bytes there
