@@ -55,19 +55,40 @@ public static class LineModelFile
         long version = h.GetLong("BLASEVER") ?? 0;
         if (version > LineModel.FormatVersion) throw new BlaseDataException($"was written by a newer Blase (format {version}; this one reads up to {LineModel.FormatVersion})", path);
         var table = SpectrumTable(hdus, path);
-        double[] Col(string name) => table.Column(name)?.Numbers ?? throw new BlaseDataException($"its LINES table has no column {name}", path);
-        int nc = (int)(h.GetLong("NCONT") ?? 1);
-        var cont = Enumerable.Range(0, nc).Select(k => h.GetDouble($"CONT{k}") ?? throw new BlaseDataException($"has no CONT{k}", path)).ToArray();
+        double[] Col(string name)
+        {
+            var c = table.Column(name);
+            // One number per line: a column of arrays would give the line model arrays of different lengths.
+            if (c?.Numbers is null || c.Repeat != 1) throw new BlaseDataException($"its LINES table has no numeric column {name} with one value per line", path);
+            return c.Numbers;
+        }
+        long nc = h.GetLong("NCONT") ?? 1;
+        // NCONT counts CONTk cards, so it cannot exceed the cards the header has (nor size an array beyond them).
+        if (nc < 1 || nc > h.Cards.Count) throw new BlaseDataException($"NCONT = {nc} does not match its CONTk cards", path);
+        var cont = Enumerable.Range(0, (int)nc).Select(k => h.GetDouble($"CONT{k}") ?? throw new BlaseDataException($"has no CONT{k}", path)).ToArray();
+        long? wingCut = h.GetLong("WINGCUT");
+        if (wingCut is < 1 or > int.MaxValue) throw new BlaseDataException($"WINGCUT = {wingCut} is not a number of pixels", path);
         var m = new LineModel(Col(BlaseColumns[0]), Col(BlaseColumns[1]), Col(BlaseColumns[2]), Col(BlaseColumns[3]),
-            Enum.Parse<ProfileShape>(h.GetString("PROFILE") ?? "PseudoVoigt"), Enum.Parse<CombinationMode>(h.GetString("COMBMODE") ?? "Linear"),
+            Named<ProfileShape>(h, "PROFILE", ProfileShape.PseudoVoigt, path), Named<CombinationMode>(h, "COMBMODE", CombinationMode.Linear, path),
             cont, h.GetDouble("CONTMIN") ?? 0, h.GetDouble("CONTMAX") ?? 1)
         {
             Tolerance = h.GetDouble("WINTOL") ?? 1e-5,
-            WingCut = h.GetLong("WINGCUT") is long w ? (int)w : null,
+            WingCut = (int?)wingCut,
             Name = h.GetString("OBJECT"),
         };
         m.Provenance.AddRange(h.Cards.Where(c => c.Keyword == "HISTORY" && c.Comment is not null).Select(c => c.Comment!));
         return m;
+    }
+
+    /// <summary>An enum value written by name (PROFILE, COMBMODE); a number or an unknown name is an error, not
+    /// whatever Enum.Parse makes of it.</summary>
+    private static T Named<T>(FitsHeader h, string key, T fallback, string path) where T : struct, Enum
+    {
+        string? text = h.GetString(key)?.Trim();
+        if (text is null) return fallback;
+        return Enum.GetNames<T>().FirstOrDefault(n => n.Equals(text, StringComparison.OrdinalIgnoreCase)) is string name
+            ? Enum.Parse<T>(name)
+            : throw new BlaseDataException($"{key} = '{text}' is not one of {string.Join(", ", Enum.GetNames<T>())}", path);
     }
 
     private static FitsTable SpectrumTable(IReadOnlyList<FitsHdu> hdus, string path) =>

@@ -45,13 +45,15 @@ public static class FitsFile
             int index = hdus.Count;
             var cards = ReadCards(bytes, ref pos, index, path);
             var header = FitsHeader.Parse(cards);
-            long dataBytes = DataSize(header, index, path);
-            long padded = (dataBytes + BlockSize - 1) / BlockSize * BlockSize;
-            if (pos + dataBytes > bytes.Length)
-                throw new BlaseDataException(
-                    $"truncated: HDU {index} needs {dataBytes} bytes of data but the file ends {bytes.Length - pos} bytes after its header", path);
-            var data = new ReadOnlySpan<byte>(bytes, (int)pos, (int)dataBytes);
-            hdus.Add(Decode(header, data, index, path));
+            var layout = ReadLayout(header, index, bytes.Length - pos, path);
+            long padded = (layout.DataBytes + BlockSize - 1) / BlockSize * BlockSize;
+            var data = new ReadOnlySpan<byte>(bytes, (int)pos, (int)layout.DataBytes);
+            hdus.Add(layout.Kind switch
+            {
+                "PRIMARY" or "IMAGE" => DecodeImage(header, layout, data, index, path),
+                "BINTABLE" => DecodeTable(header, layout, data, index, path),
+                _ => new FitsImage(Array.Empty<double>(), Array.Empty<int>(), 8, header), // unsupported extension: header only
+            });
             pos += padded;
             if (pos > bytes.Length)
                 throw new BlaseDataException($"truncated: HDU {index} is not padded to a whole 2880-byte block", path);
@@ -86,39 +88,64 @@ public static class FitsFile
         }
     }
 
-    private static long DataSize(FitsHeader h, int index, string? path)
+    /// <summary>What an HDU holds, from its structural keywords, checked: the kind (PRIMARY, IMAGE, BINTABLE, …),
+    /// BITPIX, the axes and the number of data bytes, which is known to fit in the file.</summary>
+    private sealed record HduLayout(string Kind, int Bitpix, int[] Axes, long DataBytes);
+
+    /// <summary>
+    /// Reads the structural keywords and checks them before anything is sized from them. Every size in a header is
+    /// a claim about the bytes that follow; a corrupt NAXISn, PCOUNT or GCOUNT must end in a clear error, not in an
+    /// overflow, a negative slice or an array allocated from it. So the data size is built up capped at the
+    /// <paramref name="available"/> bytes left in the file, and anything beyond them is an error.
+    /// </summary>
+    private static HduLayout ReadLayout(FitsHeader h, int index, long available, string? path)
     {
-        long bitpix = h.GetLong("BITPIX") ?? throw new BlaseDataException($"HDU {index} has no BITPIX", path);
-        long naxis = h.GetLong("NAXIS") ?? throw new BlaseDataException($"HDU {index} has no NAXIS", path);
-        if (naxis == 0) return 0;
-        long size = 1;
+        BlaseDataException Bad(string problem) => new($"HDU {index}: {problem}", path);
+        long Need(string key) => h.GetLong(key) ?? throw Bad(h.Contains(key) ? $"{key} = '{h.GetString(key)}' is not an integer" : $"no {key}");
+
+        // The primary HDU is an image whatever its header says: XTENSION belongs to extensions.
+        string kind = index == 0 ? "PRIMARY" : h.GetString("XTENSION")?.Trim() ?? "";
+        long bitpix = Need("BITPIX");
+        if (bitpix is not (8 or 16 or 32 or 64 or -32 or -64)) throw Bad($"BITPIX = {bitpix} is not a FITS type");
+        long naxis = Need("NAXIS");
+        if (naxis is < 0 or > 999) throw Bad($"NAXIS = {naxis} (FITS allows 0 to 999)");
+        var axes = new int[naxis];
+        long elements = naxis == 0 ? 0 : 1;
         for (int k = 1; k <= naxis; k++)
         {
-            long n = h.GetLong($"NAXIS{k}") ?? throw new BlaseDataException($"HDU {index} has NAXIS = {naxis} but no NAXIS{k}", path);
-            if (n < 0) throw new BlaseDataException($"HDU {index}: NAXIS{k} = {n}", path);
-            size *= n;
+            long n = Need($"NAXIS{k}");
+            if (n is < 0 or > int.MaxValue) throw Bad($"NAXIS{k} = {n} is not a possible axis length");
+            axes[k - 1] = (int)n;
+            elements = CappedProduct(elements, n, available);
         }
-        long gcount = h.GetLong("GCOUNT") ?? 1, pcount = h.GetLong("PCOUNT") ?? 0;
-        return Math.Abs(bitpix) / 8 * gcount * (pcount + size);
+        long pcount = h.GetLong("PCOUNT") ?? 0, gcount = h.GetLong("GCOUNT") ?? 1;
+        if (pcount < 0) throw Bad($"PCOUNT = {pcount} is negative");
+        if (gcount < 1) throw Bad($"GCOUNT = {gcount} (it must be at least 1)");
+        if (kind is "PRIMARY" or "IMAGE" && (pcount != 0 || gcount != 1))
+            throw Bad($"an image has PCOUNT = 0 and GCOUNT = 1 (this one has {pcount} and {gcount}; random groups are not supported)");
+        if (kind == "BINTABLE" && (bitpix != 8 || naxis != 2 || gcount != 1))
+            throw Bad($"a binary table has BITPIX = 8, NAXIS = 2 and GCOUNT = 1 (this one has {bitpix}, {naxis} and {gcount})");
+
+        long bytes = CappedProduct(CappedProduct(Math.Abs(bitpix) / 8, gcount, available), Math.Min(pcount, available + 1) + elements, available);
+        if (bytes > available)
+            throw new BlaseDataException(
+                $"truncated: HDU {index} declares more data (NAXISn, PCOUNT, GCOUNT) than the {available} bytes left in the file after its header", path);
+        return new HduLayout(kind, (int)bitpix, axes, bytes);
     }
 
-    private static FitsHdu Decode(FitsHeader h, ReadOnlySpan<byte> data, int index, string? path)
+    /// <summary>a·b for non-negative a and b, or <paramref name="cap"/> + 1 when it would exceed <paramref name="cap"/>
+    /// (so that a product of header values can neither overflow nor pass for a small number).</summary>
+    private static long CappedProduct(long a, long b, long cap)
     {
-        string xt = h.GetString("XTENSION")?.Trim() ?? (index == 0 ? "PRIMARY" : "");
-        return xt switch
-        {
-            "PRIMARY" or "IMAGE" => DecodeImage(h, data, index, path),
-            "BINTABLE" => DecodeTable(h, data, index, path),
-            _ => new FitsImage(Array.Empty<double>(), Array.Empty<int>(), 8, h), // unsupported extension: header only
-        };
+        if (a == 0 || b == 0) return 0;
+        return a > (cap + 1) / b ? cap + 1 : Math.Min(a * b, cap + 1);
     }
 
-    private static FitsImage DecodeImage(FitsHeader h, ReadOnlySpan<byte> data, int index, string? path)
+    private static FitsImage DecodeImage(FitsHeader h, HduLayout layout, ReadOnlySpan<byte> data, int index, string? path)
     {
-        int bitpix = (int)h.GetLong("BITPIX")!.Value;
-        int naxis = (int)h.GetLong("NAXIS")!.Value;
-        var axes = Enumerable.Range(1, naxis).Select(k => (int)h.GetLong($"NAXIS{k}")!.Value).ToArray();
-        long n = naxis == 0 ? 0 : axes.Aggregate(1L, (a, b) => a * b);
+        int bitpix = layout.Bitpix;
+        var axes = layout.Axes;
+        long n = axes.Length == 0 ? 0 : axes.Aggregate(1L, (a, b) => a * b); // ≤ the data bytes: checked by ReadLayout
         double scale = h.GetDouble("BSCALE") ?? 1.0, zero = h.GetDouble("BZERO") ?? 0.0;
         long? blank = h.GetLong("BLANK");
         var values = new double[n];
@@ -135,8 +162,7 @@ public static class FitsFile
                 case 32: { int v = BinaryPrimitives.ReadInt32BigEndian(b); raw = v; isBlank = blank == v; break; }
                 case 64: { long v = BinaryPrimitives.ReadInt64BigEndian(b); raw = v; isBlank = blank == v; break; }
                 case -32: raw = BinaryPrimitives.ReadSingleBigEndian(b); break;
-                case -64: raw = BinaryPrimitives.ReadDoubleBigEndian(b); break;
-                default: throw new BlaseDataException($"HDU {index}: BITPIX = {bitpix} is not a FITS type", path);
+                default: raw = BinaryPrimitives.ReadDoubleBigEndian(b); break;
             }
             values[i] = isBlank ? double.NaN : zero + scale * raw;
         }
@@ -144,45 +170,54 @@ public static class FitsFile
         return new FitsImage(values, axes, bitpix, h);
     }
 
-    private static FitsTable DecodeTable(FitsHeader h, ReadOnlySpan<byte> data, int index, string? path)
+    private static FitsTable DecodeTable(FitsHeader h, HduLayout layout, ReadOnlySpan<byte> data, int index, string? path)
     {
-        int rowBytes = (int)h.GetLong("NAXIS1")!.Value;
-        int rows = (int)h.GetLong("NAXIS2")!.Value;
-        int fields = (int)(h.GetLong("TFIELDS") ?? throw new BlaseDataException($"HDU {index}: BINTABLE without TFIELDS", path));
+        int rowBytes = layout.Axes[0], rows = layout.Axes[1]; // rows × rowBytes ≤ the data bytes: checked by ReadLayout
+        long fields = h.GetLong("TFIELDS") ?? throw new BlaseDataException($"HDU {index}: BINTABLE without TFIELDS", path);
+        if (fields is < 0 or > 999) throw new BlaseDataException($"HDU {index}: TFIELDS = {fields} (FITS allows 0 to 999)", path);
         var columns = new List<FitsColumn>();
-        int offset = 0;
+        long offset = 0;
         for (int k = 1; k <= fields; k++)
         {
             string form = h.GetString($"TFORM{k}")?.Trim() ?? throw new BlaseDataException($"HDU {index}: no TFORM{k}", path);
             int t = 0;
             while (t < form.Length && char.IsAsciiDigit(form[t])) t++;
-            int repeat = t == 0 ? 1 : int.Parse(form[..t]);
             if (t >= form.Length) throw new BlaseDataException($"HDU {index}: TFORM{k} = '{form}' has no type", path);
+            // A repeat count is checked against the row width before it sizes anything (a column of 10⁹ doubles in
+            // a 24-byte row is a corrupt header, not a reason to allocate 8 GB).
+            long repeat = 1;
+            if (t > 0 && !long.TryParse(form.AsSpan(0, t), out repeat) || repeat > 8L * rowBytes)
+                throw new BlaseDataException($"HDU {index}: TFORM{k} = '{form}' does not fit in a row of NAXIS1 = {rowBytes} bytes", path);
             char code = form[t];
             string name = h.GetString($"TTYPE{k}")?.Trim() ?? $"COL{k}";
             string? unit = h.GetString($"TUNIT{k}")?.Trim();
             if (string.IsNullOrEmpty(unit)) unit = null;
-            if (code is 'P' or 'Q' or 'X' or 'C' or 'M')
+            bool supported = Enum.IsDefined(typeof(FitsColumnType), (int)code);
+            long width = code switch
             {
-                // Not supported as data: skip the bytes, keep reading the others.
-                int width = code switch { 'P' => 8, 'Q' => 16, 'X' => (repeat + 7) / 8, 'C' => 8 * repeat, _ => 16 * repeat };
+                'P' => 8, 'Q' => 16, 'X' => (repeat + 7) / 8, 'C' => 8 * repeat, 'M' => 16 * repeat,
+                _ when supported => repeat * FitsColumn.SizeOf((FitsColumnType)code),
+                _ => throw new BlaseDataException($"HDU {index}: TFORM{k} = '{form}' is not a binary-table type", path),
+            };
+            if (offset + width > rowBytes)
+                throw new BlaseDataException($"HDU {index}: columns 1–{k} need {offset + width} bytes per row but NAXIS1 = {rowBytes}", path);
+            // Variable-length, bit, complex and empty (repeat 0) columns hold no values Blase reads: skip their bytes.
+            if (!supported || repeat == 0)
+            {
                 offset += width;
                 continue;
             }
-            if (!Enum.IsDefined(typeof(FitsColumnType), (int)code))
-                throw new BlaseDataException($"HDU {index}: TFORM{k} = '{form}' is not a binary-table type", path);
-            var col = new FitsColumn(name, (FitsColumnType)code, repeat, rows, unit);
+            var col = new FitsColumn(name, (FitsColumnType)code, (int)repeat, rows, unit);
             double scale = h.GetDouble($"TSCAL{k}") ?? 1.0, zero = h.GetDouble($"TZERO{k}") ?? 0.0;
             long? tnull = h.GetLong($"TNULL{k}");
             for (int r = 0; r < rows; r++)
             {
-                var cell = data.Slice(r * rowBytes + offset, col.Width);
+                var cell = data.Slice(r * rowBytes + (int)offset, col.Width);
                 ReadCell(col, cell, r, scale, zero, tnull);
             }
             columns.Add(col);
-            offset += col.Width;
+            offset += width;
         }
-        if (offset > rowBytes) throw new BlaseDataException($"HDU {index}: columns need {offset} bytes per row but NAXIS1 = {rowBytes}", path);
         return new FitsTable(columns, h);
     }
 

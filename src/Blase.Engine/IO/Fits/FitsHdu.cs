@@ -107,7 +107,10 @@ public sealed class FitsColumn
     public string?[]? Strings { get; }
     public bool?[]? Logicals { get; }
 
-    internal int ElementSize => Type switch
+    internal int ElementSize => SizeOf(Type);
+
+    /// <summary>Bytes per element of a column type.</summary>
+    internal static int SizeOf(FitsColumnType type) => type switch
     {
         FitsColumnType.Logical or FitsColumnType.Byte or FitsColumnType.Char => 1,
         FitsColumnType.Int16 => 2,

@@ -45,7 +45,9 @@ public sealed class FitsHeader
     public long? GetLong(string keyword) => this[keyword] switch
     {
         long l => l,
-        double d when d == Math.Floor(d) => (long)d,
+        // A real that is a whole number counts; one beyond the range of long (1E30, Inf) does not, rather than
+        // being cast to a meaningless value.
+        double d when d == Math.Floor(d) && Math.Abs(d) < 9.2e18 => (long)d,
         _ => null,
     };
 

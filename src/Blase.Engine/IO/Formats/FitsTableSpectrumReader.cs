@@ -17,20 +17,28 @@ public static class FitsTableSpectrumReader
         var table = hdus.OfType<FitsTable>().FirstOrDefault(t => options.WavelengthColumn is not null || FindWavelengthColumn(t) is not null)
                     ?? throw new BlaseDataException("has no binary table with a wavelength column");
         var names = table.Columns.Select(c => c.Name).ToList();
-        FitsColumn Pick(string? choice, string[] defaults, string what, bool required)
+        // Every column used holds the same number of values per row as the wavelengths (one, or one order per row);
+        // only the mask may be logical.
+        int? perRow = null;
+        FitsColumn Pick(string? choice, string[] defaults, string what, bool required, bool logicalAllowed = false)
         {
             int i = choice is not null ? ColumnNames.Resolve(choice, names, what) : ColumnNames.Find(names, defaults);
             if (i < 0)
                 return required ? throw new BlaseDataException($"has no {what} column (columns: {string.Join(", ", names)})") : null!;
-            if (table.Columns[i].Numbers is null && table.Columns[i].Logicals is null)
-                throw new BlaseDataException($"column '{names[i]}' is not numeric");
-            return table.Columns[i];
+            var c = table.Columns[i];
+            if (c.Numbers is null && !(logicalAllowed && c.Logicals is not null))
+                throw new BlaseDataException($"{what} column '{names[i]}' is not numeric");
+            perRow ??= c.Repeat;
+            if (c.Repeat != perRow)
+                throw new BlaseDataException($"{what} column '{names[i]}' has {c.Repeat} values per row, the wavelength column {perRow}");
+            return c;
         }
         var wl = Pick(options.WavelengthColumn, ColumnNames.Wavelength, "wavelength", true);
         var fl = Pick(options.FluxColumn, ColumnNames.Flux, "flux", true);
         var un = Pick(options.UncertaintyColumn, ColumnNames.Uncertainty, "uncertainty", false);
-        var ord = Pick(null, ColumnNames.Order, "order", false);
-        var mk = Pick(null, ColumnNames.Mask, "mask", false);
+        var mk = Pick(null, ColumnNames.Mask, "mask", false, logicalAllowed: true);
+        perRow = 1; // the order number is one per row whatever the wavelengths are
+        var ord = wl.Repeat > 1 ? null : Pick(null, ColumnNames.Order, "order", false);
 
         var header = table.Header;
         WavelengthUnit unit = options.WavelengthUnit

@@ -46,6 +46,7 @@ public static class IgrinsReader
             var v = (FitsImage)FitsFile.Read(variance)[0];
             var target = SpectrumReader.Image(hdus, "TGT_SPEC", path);
             Check(v, flux, variance);
+            Check(target, flux, path, "its TGT_SPEC has");
             steps.Add($"uncertainty from {Path.GetFileName(variance)} relative to TGT_SPEC");
             return flux.Data.Select((f, i) => Math.Abs(f) * Math.Sqrt(v.Data[i]) / Math.Abs(target.Data[i])).ToArray();
         }
@@ -60,9 +61,10 @@ public static class IgrinsReader
         return null;
     }
 
-    private static void Check(FitsImage companion, FitsImage flux, string file)
+    /// <summary>The uncertainty is computed pixel by pixel, so every image it uses must match the flux.</summary>
+    private static void Check(FitsImage companion, FitsImage flux, string file, string? what = null)
     {
         if (companion.Data.Length != flux.Data.Length)
-            throw new BlaseDataException($"has {string.Join("x", companion.Axes)} values but the spectrum has {string.Join("x", flux.Axes)}", file);
+            throw new BlaseDataException($"{what ?? "has"} {string.Join("x", companion.Axes)} values but the spectrum has {string.Join("x", flux.Axes)}", file);
     }
 }

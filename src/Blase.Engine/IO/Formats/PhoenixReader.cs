@@ -21,7 +21,7 @@ public static partial class PhoenixReader
             throw new BlaseDataException("a PHOENIX flux file has a 1-D primary image");
         var h = fluxImage.Header;
         int n = fluxImage.Data.Length;
-        long offset = h.GetLong("IWAVE0") ?? 0;
+        long offset = WaveIndex(h, path);
         var (wave, wavePath) = FindWavelengths(path, n, offset, options.WavelengthFile);
 
         var meta = SpectrumReader.MetadataFrom(h, path, SpectrumFormat.Phoenix);
@@ -60,7 +60,7 @@ public static partial class PhoenixReader
         {
             var img = FitsFile.Read(c)[0] as FitsImage;
             if (img is null || img.Axes.Length != 1) continue;
-            long waveOffset = img.Header.GetLong("IWAVE0") ?? 0;
+            long waveOffset = WaveIndex(img.Header, c);
             if (img.Data.Length == n && (waveOffset == offset || img.Data.Length == FullLength)) return (img.Data, c);
             // A longer WAVE array (the full file, or a wider cut) serves the flux cut by offset.
             long start = offset - waveOffset;
@@ -69,6 +69,16 @@ public static partial class PhoenixReader
         }
         throw new BlaseDataException(
             $"none of the WAVE files ({string.Join(", ", candidates.Select(Path.GetFileName))}) matches its {n} pixels from index {offset}", fluxPath);
+    }
+
+    /// <summary>IWAVE0, the index of a cut's first pixel in the full WAVE array: it must lie inside that array, or the
+    /// offset arithmetic that follows could overflow into a slice that seems to fit.</summary>
+    private static long WaveIndex(FitsHeader h, string path)
+    {
+        long offset = h.GetLong("IWAVE0") ?? 0;
+        if (offset is < 0 or >= FullLength)
+            throw new BlaseDataException($"IWAVE0 = {offset} is not an index into the {FullLength}-point PHOENIX WAVE array", path);
+        return offset;
     }
 
     /// <summary>Teff, log g, [Fe/H] and [α/Fe] from a PHOENIX file name such as lte05800-4.50-0.0.PHOENIX-….</summary>

@@ -129,6 +129,9 @@ public static class SpectrumReader
     {
         if (wave.Data.Length != flux.Data.Length)
             throw new BlaseDataException($"the wavelength image ({string.Join("x", wave.Axes)}) and the flux image ({string.Join("x", flux.Axes)}) differ in size");
+        if (flux.Data.Length == 0) throw new BlaseDataException("the flux image is empty");
+        if (sigma is not null && sigma.Length != flux.Data.Length)
+            throw new BlaseDataException($"the uncertainty image has {sigma.Length} values for {flux.Data.Length} pixels");
         var orders = new List<SpectralOrder>();
         int width = flux.Axes[0];
         for (int r = 0; r < flux.Rows; r++)
