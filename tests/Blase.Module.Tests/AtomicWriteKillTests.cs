@@ -18,10 +18,10 @@ public class AtomicWriteKillTests
             string target = Path.Combine(dir, "out.dat");
             File.WriteAllText(target, "the old contents");
 
-            // A write through AtomicFile that never ends (64 KiB every 20 ms, flushed, so the disk sees it grow): the
-            // process can only stop by being killed.
-            string script = $"$buf = [byte[]]::new(65536); [Blase.Engine.IO.AtomicFile]::Write('{target}', [Action[IO.Stream]]{{ param($s) " +
-                            "while ($true) { $s.Write($buf, 0, $buf.Length); $s.Flush(); [Threading.Thread]::Sleep(20) } })";
+            // A write through AtomicFile that does not end by itself in time (64 KiB every 20 ms, flushed, so the disk sees it
+            // grow): the test kills it. It gives up after two minutes (≤ 400 MB), so an orphan cannot fill the disk.
+            string script = $"$buf = [byte[]]::new(65536); $end = [DateTime]::UtcNow.AddMinutes(2); [Blase.Engine.IO.AtomicFile]::Write('{target}', [Action[IO.Stream]]{{ param($s) " +
+                            "while ([DateTime]::UtcNow -lt $end) { $s.Write($buf, 0, $buf.Length); $s.Flush(); [Threading.Thread]::Sleep(20) }; throw 'not killed' })";
             var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "blase.dll"));
             psi.ArgumentList.Add("-Command");
