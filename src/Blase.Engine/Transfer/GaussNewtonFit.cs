@@ -78,7 +78,8 @@ internal sealed class GaussNewtonFit
         // Per order, per pixel: (index, value) of every nonzero column, band indices first.
         var perOrder = new List<(int Index, double Value)>[_orders.Length][];
         var firstCol = Enumerable.Range(0, _nBand).ToArray();
-        for (int q = 0; q < _orders.Length; q++)
+        // Orders are independent here: their Jacobians are formed in parallel, then merged.
+        Parallel.For(0, _orders.Length, q =>
         {
             var m = _orders[q];
             int np = m.Order.PixelCount;
@@ -107,14 +108,15 @@ internal sealed class GaussNewtonFit
             }
             for (int n = 0; n < _contOffset[q + 1] - _contOffset[q]; n++)
                 for (int i = 0; i < np; i++) rows[i].Add((_nBand + _bulkZ.Length + _contOffset[q] + n, m.Continuum.Basis(i, n) * m.Normalized[i]));
+            perOrder[q] = rows;
+        });
+        foreach (var rows in perOrder)
             foreach (var row in rows)
             {
                 int lo = int.MaxValue;
                 foreach (var (idx, _) in row) if (idx < _nBand) lo = Math.Min(lo, idx);
                 foreach (var (idx, _) in row) if (idx < _nBand && lo < firstCol[idx]) firstCol[idx] = lo;
             }
-            perOrder[q] = rows;
-        }
         var sys = new Fitting.BorderedEnvelopeSystem(firstCol, _nBorder);
         var gBand = new double[_nBand];
         var gBorder = new double[_nBorder];
