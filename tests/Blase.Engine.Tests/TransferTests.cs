@@ -84,6 +84,31 @@ public class TransferTests
     }
 
     [Fact]
+    public void Bad_input_gets_a_clear_error_or_a_defined_outcome()
+    {
+        var template = ObservationSimulator.SyntheticLines(40, 8650, 8670, 2);
+        var order = ObservationSimulator.Observe(template, TestData.Grid(8651, 8669, 0.06), 0, 3, 0.6, 55_000, _ => 1, 100, 1);
+        // A template that does not reach the data.
+        var far = new Spectrum(new[] { new SpectralOrder(0, TestData.Grid(9651, 9669, 0.06), order.Flux, order.Uncertainty) });
+        var e = Assert.Throws<BlaseDataException>(() => Blase.Engine.Transfer.Transfer.Fit(far, template, null, new TransferOptions()));
+        Assert.Contains("reach", e.Message);
+        // Every pixel masked (NaN flux): no order left to fit.
+        var nan = new Spectrum(new[] { new SpectralOrder(0, order.Wavelength, order.Flux.Select(_ => double.NaN).ToArray(), order.Uncertainty) });
+        Assert.Throws<BlaseDataException>(() => Blase.Engine.Transfer.Transfer.Fit(nan, template, null, new TransferOptions()));
+        // Some NaN pixels and no uncertainties: they are left out, the rest is fitted with equal weights, and the result says so.
+        var flux = (double[])order.Flux.Clone();
+        for (int i = 0; i < flux.Length; i += 7) flux[i] = double.NaN;
+        var r = Blase.Engine.Transfer.Transfer.Fit(new Spectrum(new[] { new SpectralOrder(0, order.Wavelength, flux) }), template, null, new TransferOptions { RadialVelocity = 0 });
+        var o0 = r.Orders[0];
+        Assert.Equal(Enumerable.Range(0, flux.Length).Count(i => double.IsFinite(flux[i]) && order.Wavelength[i] >= o0.MinWavelength && order.Wavelength[i] <= o0.MaxWavelength), o0.GoodPixels);
+        Assert.Contains(r.Notes, n => n.Contains("without uncertainties"));
+        Assert.True(double.IsNaN(r.NoiseRms));
+        Assert.InRange(r.RadialVelocity, -0.5, 0.5);
+        // Absurd settings are refused before any work.
+        Assert.Throws<ArgumentOutOfRangeException>(() => Blase.Engine.Transfer.Transfer.Fit(new Spectrum(new[] { order }), template, null, new TransferOptions { ResolvingPower = -5 }));
+    }
+
+    [Fact]
     public void The_prior_strength_moves_between_the_data_and_the_template()
     {
         var pixels = TestData.Grid(8650, 8670, 0.06);
