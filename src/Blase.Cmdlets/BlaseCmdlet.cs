@@ -7,8 +7,8 @@ namespace Blase.Cmdlets;
 public abstract class BlaseCmdlet : PSCmdlet
 {
     /// <summary>
-    /// Resolves -Path (wildcards) or -LiteralPath to file-system paths. A path that matches nothing is a
-    /// non-terminating error, so the rest of a batch goes on.
+    /// Resolves -Path (wildcards) or -LiteralPath to file-system paths. A path that matches nothing (a missing file, or a
+    /// wildcard that matches no file) is a non-terminating error, so the rest of a batch goes on.
     /// </summary>
     protected IEnumerable<string> ResolvePaths(IEnumerable<string> paths, bool literal)
     {
@@ -26,6 +26,14 @@ public abstract class BlaseCmdlet : PSCmdlet
                 WriteError(new ErrorRecord(new FileNotFoundException($"no such file: {p}", p, e), "PathNotFound", ErrorCategory.ObjectNotFound, p)
                 {
                     ErrorDetails = new ErrorDetails($"no such file: {p}") { RecommendedAction = "Check the path and the wildcard pattern." },
+                });
+                continue;
+            }
+            if (found.Count == 0)
+            {
+                WriteError(new ErrorRecord(new FileNotFoundException($"no file matches {p}", p), "PathNotFound", ErrorCategory.ObjectNotFound, p)
+                {
+                    ErrorDetails = new ErrorDetails($"no file matches {p}") { RecommendedAction = "Check the path and the wildcard pattern; use -LiteralPath for a name with [ ] in it." },
                 });
                 continue;
             }
@@ -51,6 +59,23 @@ public abstract class BlaseCmdlet : PSCmdlet
         {
             WriteError(ErrorFor(e, target));
         }
+    }
+
+    /// <summary>
+    /// Refuses a file name whose extension does not name one of <paramref name="formats"/> (extension → what is written),
+    /// so that a file's name never misstates its content. Returns false, after a non-terminating error, when refused.
+    /// </summary>
+    protected bool CheckExtension(string path, string what, params (string Extension, string Format)[] formats)
+    {
+        string ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
+        if (formats.Any(f => f.Extension == ext)) return true;
+        string known = string.Join(", ", formats.Select(f => $"{f.Extension} ({f.Format})"));
+        var e = new ArgumentException($"{what}: cannot write '{(ext.Length > 0 ? ext : "no extension")}'; the extension decides the format: {known}");
+        WriteError(new ErrorRecord(e, "Blase.UnsupportedExtension", ErrorCategory.InvalidArgument, path)
+        {
+            ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = $"Name the file with one of: {string.Join(", ", formats.Select(f => f.Extension))}." },
+        });
+        return false;
     }
 
     /// <summary>An ErrorRecord that says what went wrong, with what, and what to do about it.</summary>
