@@ -41,17 +41,35 @@ public abstract class BlaseCmdlet : PSCmdlet
         }
     }
 
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+
     /// <summary>
     /// The common shape of every file write: -WhatIf/-Confirm, no overwrite without -Force, an atomic write by
     /// <paramref name="write"/>, the new file down the pipeline, and a non-terminating error if it fails.
     /// </summary>
     protected void WriteFile(string target, string action, bool force, Action<string> write)
     {
+        // One file holds one object: a second object piped to the same -Path would replace the first (with -Force) or
+        // fail as "exists", so it is refused, saying what to do.
+        if (_written.Contains(target))
+        {
+            var e = new ArgumentException($"{target} already holds an earlier input of this command: one file per object; give each its own -Path");
+            WriteError(new ErrorRecord(e, "Blase.OneFilePerObject", ErrorCategory.InvalidArgument, target)
+            {
+                ErrorDetails = new ErrorDetails(e.Message)
+                {
+                    RecommendedAction = "Write each to its own file, e.g. ForEach-Object { $_ | <command> -Path \"$($_.Name).fits\" }" +
+                                        " (Export-BlaseSpectrum -Path <folder> names the files itself).",
+                },
+            });
+            return;
+        }
         if (!ShouldProcess(target, action)) return;
         try
         {
             if (File.Exists(target) && !force) throw new IOException($"{target} exists (use -Force to overwrite)");
             write(target);
+            _written.Add(target);
             WriteVerbose($"{action}: {target}");
             WriteObject(new FileInfo(target));
         }
@@ -90,6 +108,7 @@ public abstract class BlaseCmdlet : PSCmdlet
             IOException => ("IOError", ErrorCategory.WriteError, "Use -Force to overwrite, or choose another path."),
             ArgumentException => ("InvalidArgument", ErrorCategory.InvalidArgument, "Check the parameter values."),
             OperationCanceledException => ("Cancelled", ErrorCategory.OperationStopped, "Run it again to finish."),
+            DeviceUnavailableException => ("DeviceUnavailable", ErrorCategory.ResourceUnavailable, "Use -Device Cpu, or -Device Auto (a CUDA GPU when one works, else the CPU); Get-BlaseDevice -Verbose says why no GPU was found."),
             InvalidOperationException => ("InvalidOperation", ErrorCategory.InvalidOperation, "See the message."),
             _ => ("Failed", ErrorCategory.NotSpecified, "See the message; report it if it looks like a bug."),
         };

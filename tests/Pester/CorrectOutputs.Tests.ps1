@@ -52,6 +52,20 @@ Describe 'The extension decides the format' {
     }
 }
 
+Describe 'Several inputs to one -Path' {
+    It '<Command> writes the first and refuses the rest, saying what to do' -ForEach @(
+        @{ Command = 'Export-BlaseSpectrum'; Ext = 'fits' }, @{ Command = 'Export-BlaseLines'; Ext = 'csv' }, @{ Command = 'Save-BlaseModel'; Ext = 'fits' }) {
+        $path = [System.IO.Path]::Combine($dir, "several-$Command.$Ext")
+        $inputs = if ($Command -eq 'Export-BlaseSpectrum') { $template, ($template | Select-BlaseSpectrum -Wavelength 6000, 6002) } else { $model, $model }
+        $files = @($inputs | & $Command -Path $path -Force -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $files | Should -HaveCount 1
+        $errs | Should -HaveCount 1
+        $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errs[0].Exception.Message | Should -BeLike '*one file per object*'
+        if ($Command -eq 'Export-BlaseSpectrum') { (Import-BlaseSpectrum -LiteralPath $path).PixelCount | Should -Be $n }
+    }
+}
+
 Describe 'Paths as a new user gives them' {
     It 'reads a file from Get-ChildItem whose name has [1] in it, literally' {
         $sub = [System.IO.Path]::Combine($dir, 'brackets')
@@ -76,6 +90,15 @@ Describe 'Paths as a new user gives them' {
         $errs | Should -HaveCount 1
         $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $errs[0].Exception.Message | Should -BeLike '*no file matches*nothing-here-*'
+    }
+}
+
+Describe 'Errors that fit' {
+    It '-Device Cuda without a GPU is ResourceUnavailable and recommends -Device Cpu or Auto' {
+        if (@(Get-BlaseDevice -Kind Cuda).Count -gt 0) { Set-ItResult -Skipped -Because 'this machine has a CUDA GPU' }
+        $template | Invoke-BlaseClone -Normalized -Epochs 2 -Device Cuda -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $errs[0].ErrorDetails.RecommendedAction | Should -BeLike '*-Device Cpu*-Device Auto*'
     }
 }
 
