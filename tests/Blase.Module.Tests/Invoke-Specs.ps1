@@ -50,12 +50,15 @@ function Get-BlockErrors($block) {
 
 # One record per spec file: it fails when the file could not be discovered or a BeforeAll/AfterAll outside the Its failed.
 $records = @(foreach ($container in $run.Containers) {
-    $errors = @($container.ErrorRecord) + @($container.Blocks | ForEach-Object { Get-BlockErrors $_ })
+    $errors = @(@($container.ErrorRecord) + @($container.Blocks | ForEach-Object { Get-BlockErrors $_ }) | Where-Object { $_ })
+    # Pester marks the file Failed when an It failed too; that failure is the It's own case.
+    $file = [System.IO.Path]::GetFileName([string]$container.Item)
+    $testFailed = @($run.Tests | Where-Object { $_.Result -eq 'Failed' -and [System.IO.Path]::GetFileName([string]$_.ScriptBlock.File) -eq $file }).Count -gt 0
     [pscustomobject]@{
-        File = [System.IO.Path]::GetFileName([string]$container.Item)
+        File = $file
         Name = '(spec file)'
-        Result = if ($container.Result -eq 'Failed' -or @($errors | Where-Object { $_ }).Count -gt 0) { 'Failed' } else { 'Passed' }
-        Message = Get-Message $errors
+        Result = if ($errors.Count -gt 0 -or ($container.Result -eq 'Failed' -and -not $testFailed)) { 'Failed' } else { 'Passed' }
+        Message = if ($errors.Count -gt 0) { Get-Message $errors } elseif (-not $testFailed) { "Pester reports the file as $($container.Result)" } else { '' }
         Duration = $container.Duration.TotalSeconds
     }
 })
