@@ -2,7 +2,7 @@ namespace Blase.Module.Tests;
 
 /// <summary>
 /// The module as users get it: `build.ps1 Package` run by real pwsh writes out/Blase/, which a fresh pwsh imports and
-/// Test-ModuleManifest accepts.
+/// Test-ModuleManifest accepts; `build.ps1 Bench` runs a benchmark. (Build and Test are what `dotnet test` itself does.)
 /// </summary>
 public class PackageTests
 {
@@ -34,6 +34,19 @@ public class PackageTests
         Assert.Contains($"commands={exported}", lines);
         Assert.Contains("device=Cpu", lines);
         Assert.Contains("help=True", lines);
+    }
+
+    [DataFact]
+    public void Build_ps1_Bench_runs_a_benchmark_that_prints_JSON()
+    {
+        var file = Path.Combine(TestPaths.DataRoot!, "hpf", "WASP_69_hpf_stack.fits");
+        var (code, output, err) = Pwsh.Run(TimeSpan.FromMinutes(10), "-Command",
+            $"& '{Path.Combine(TestPaths.RepoRoot, "build.ps1")}' Bench -BenchArgs 'read', '{file}'");
+        Assert.True(code == 0, $"build.ps1 Bench failed ({code}):\n{err}\n{Tail(output)}");
+        var json = output.Split('\n').Select(l => l.Trim()).Last(l => l.StartsWith('{'));
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal("read", doc.RootElement.GetProperty("bench").GetString());
+        Assert.Equal(2048, doc.RootElement.GetProperty("n_pix").GetInt32());
     }
 
     private static string Tail(string s) => s.Length > 4000 ? s[^4000..] : s;
