@@ -106,7 +106,7 @@ public class HostTests
         using var p = Process.Start(Start(new[] { "-Command", "'ready'; Start-Sleep -Seconds 60; 'not reached'" }))!;
         var stderr = p.StandardError.ReadToEndAsync();
         Assert.Equal("ready", p.StandardOutput.ReadLine());
-        using (var kill = Process.Start("kill", new[] { "-INT", p.Id.ToString() })) kill.WaitForExit();
+        Assert.Equal(0, Kill(p.Id, 2)); // SIGINT, what Ctrl+C sends
         if (!p.WaitForExit(30_000)) { p.Kill(true); Assert.Fail("blase did not stop within 30 s of SIGINT"); }
         Assert.Equal(130, p.ExitCode);
         Assert.DoesNotContain("not reached", p.StandardOutput.ReadToEnd());
@@ -119,6 +119,9 @@ public class HostTests
         Assert.Equal(2, Blase().Code);
         Assert.Equal(2, Blase("missing-script.ps1").Code);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private sealed class TempScript : IDisposable
     {
