@@ -7,8 +7,8 @@ namespace Blase.Cmdlets;
 public abstract class BlaseCmdlet : PSCmdlet
 {
     /// <summary>
-    /// Resolves -Path (wildcards) or -LiteralPath to file-system paths. A path that matches nothing is a
-    /// non-terminating error, so the rest of a batch goes on.
+    /// Resolves -Path (wildcards) or -LiteralPath to file-system paths. A path that matches nothing (a missing file, or a
+    /// wildcard that matches no file) is a non-terminating error, so the rest of a batch goes on.
     /// </summary>
     protected IEnumerable<string> ResolvePaths(IEnumerable<string> paths, bool literal)
     {
@@ -29,9 +29,19 @@ public abstract class BlaseCmdlet : PSCmdlet
                 });
                 continue;
             }
+            if (found.Count == 0)
+            {
+                WriteError(new ErrorRecord(new FileNotFoundException($"no file matches {p}", p), "PathNotFound", ErrorCategory.ObjectNotFound, p)
+                {
+                    ErrorDetails = new ErrorDetails($"no file matches {p}") { RecommendedAction = "Check the path and the wildcard pattern; use -LiteralPath for a name with [ ] in it." },
+                });
+                continue;
+            }
             foreach (var f in found) yield return f;
         }
     }
+
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The common shape of every file write: -WhatIf/-Confirm, no overwrite without -Force, an atomic write by
@@ -39,11 +49,27 @@ public abstract class BlaseCmdlet : PSCmdlet
     /// </summary>
     protected void WriteFile(string target, string action, bool force, Action<string> write)
     {
+        // One file holds one object: a second object piped to the same -Path would replace the first (with -Force) or
+        // fail as "exists", so it is refused, saying what to do.
+        if (_written.Contains(target))
+        {
+            var e = new ArgumentException($"{target} already holds an earlier input of this command: one file per object; give each its own -Path");
+            WriteError(new ErrorRecord(e, "Blase.OneFilePerObject", ErrorCategory.InvalidArgument, target)
+            {
+                ErrorDetails = new ErrorDetails(e.Message)
+                {
+                    RecommendedAction = "Write each to its own file, e.g. ForEach-Object { $_ | <command> -Path \"$($_.Name).fits\" }" +
+                                        " (Export-BlaseSpectrum -Path <folder> names the files itself).",
+                },
+            });
+            return;
+        }
         if (!ShouldProcess(target, action)) return;
         try
         {
             if (File.Exists(target) && !force) throw new IOException($"{target} exists (use -Force to overwrite)");
             write(target);
+            _written.Add(target);
             WriteVerbose($"{action}: {target}");
             WriteObject(new FileInfo(target));
         }
@@ -51,6 +77,23 @@ public abstract class BlaseCmdlet : PSCmdlet
         {
             WriteError(ErrorFor(e, target));
         }
+    }
+
+    /// <summary>
+    /// Refuses a file name whose extension does not name one of <paramref name="formats"/> (extension → what is written),
+    /// so that a file's name never misstates its content. Returns false, after a non-terminating error, when refused.
+    /// </summary>
+    protected bool CheckExtension(string path, string what, params (string Extension, string Format)[] formats)
+    {
+        string ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
+        if (formats.Any(f => f.Extension == ext)) return true;
+        string known = string.Join(", ", formats.Select(f => $"{f.Extension} ({f.Format})"));
+        var e = new ArgumentException($"{what}: cannot write '{(ext.Length > 0 ? ext : "no extension")}'; the extension decides the format: {known}");
+        WriteError(new ErrorRecord(e, "Blase.UnsupportedExtension", ErrorCategory.InvalidArgument, path)
+        {
+            ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = $"Name the file with one of: {string.Join(", ", formats.Select(f => f.Extension))}." },
+        });
+        return false;
     }
 
     /// <summary>An ErrorRecord that says what went wrong, with what, and what to do about it.</summary>
@@ -65,6 +108,7 @@ public abstract class BlaseCmdlet : PSCmdlet
             IOException => ("IOError", ErrorCategory.WriteError, "Use -Force to overwrite, or choose another path."),
             ArgumentException => ("InvalidArgument", ErrorCategory.InvalidArgument, "Check the parameter values."),
             OperationCanceledException => ("Cancelled", ErrorCategory.OperationStopped, "Run it again to finish."),
+            DeviceUnavailableException => ("DeviceUnavailable", ErrorCategory.ResourceUnavailable, "Use -Device Cpu, or -Device Auto (a CUDA GPU when one works, else the CPU); Get-BlaseDevice -Verbose says why no GPU was found."),
             InvalidOperationException => ("InvalidOperation", ErrorCategory.InvalidOperation, "See the message."),
             _ => ("Failed", ErrorCategory.NotSpecified, "See the message; report it if it looks like a bug."),
         };

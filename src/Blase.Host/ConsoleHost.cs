@@ -20,6 +20,8 @@ internal sealed class ConsoleHost : PSHost
     public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
     public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
     public int? ExitCode { get; private set; }
+    /// <summary>Lines of error records written to stderr: more than 0 when the script wrote any error.</summary>
+    public int ErrorsWritten => _ui.ErrorsWritten;
     public override void SetShouldExit(int exitCode) => ExitCode = exitCode;
     public override void EnterNestedPrompt() => throw new NotSupportedException("blase has no interactive prompt");
     public override void ExitNestedPrompt() { }
@@ -44,7 +46,12 @@ internal sealed partial class ConsoleUI : PSHostUserInterface
     public override void Write(string value) => Console.Out.Write(Out(value));
     public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(Out(value));
     public override void WriteLine(string value) => Console.Out.WriteLine(Out(value));
-    public override void WriteErrorLine(string value) => Console.Error.WriteLine(Out(value));
+    public int ErrorsWritten { get; private set; }
+    public override void WriteErrorLine(string value)
+    {
+        ErrorsWritten++;
+        Console.Error.WriteLine(Out(value));
+    }
     public override void WriteDebugLine(string message) => Console.Error.WriteLine("DEBUG: " + message);
     public override void WriteVerboseLine(string message) => Console.Error.WriteLine("VERBOSE: " + message);
     public override void WriteWarningLine(string message) => Console.Error.WriteLine("WARNING: " + message);

@@ -2,13 +2,15 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using Blase.Host;
 
-// blase: runs a PowerShell script (or a command) on the real PowerShell engine, hosted in this process, with the
-// Blase module imported. For machines without pwsh, scheduled batch jobs and CI.
+// blase: runs a PowerShell script (or a command) on the real PowerShell engine (Microsoft.PowerShell.SDK: the full
+// cmdlet set, as in pwsh), hosted in this process, with the Blase module imported. For machines without pwsh,
+// scheduled batch jobs and CI.
 const string usage = """
 usage: blase [-Verbose] [-NoProgress] <script.ps1> [arguments…]
        blase [-Verbose] [-NoProgress] -Command '<PowerShell>'
 Runs the script with the Blase module imported. Output goes to stdout; errors, warnings, verbose and progress to stderr.
-Exit code: the script's `exit N`, 1 when it stops on an error, else 0.
+Exit codes, for schedulers: the script's `exit N` when N is not 0; 1 when it stops on an error or wrote any error
+(even one it went on past); 130 when stopped by Ctrl+C (SIGINT); 2 for a usage error; else 0.
 """;
 
 // Build step: write the module's MAML help beside the cmdlets (see HelpWriter).
@@ -51,7 +53,8 @@ using var runspace = RunspaceFactory.CreateRunspace(host, iss);
 runspace.Open();
 using var ps = PowerShell.Create();
 ps.Runspace = runspace;
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; ps.BeginStop(null, null); };
+var stopped = false;
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopped = true; ps.BeginStop(null, null); };
 
 if (script is not null)
 {
@@ -70,17 +73,30 @@ try
 {
     ps.Invoke();
 }
-catch (PipelineStoppedException)
+catch (PipelineStoppedException) when (stopped)
 {
-    Console.Error.WriteLine("blase: stopped");
-    return 130;
 }
 catch (RuntimeException e)
 {
+    if (stopped) return Stopped();
     Console.Error.WriteLine(e.ErrorRecord?.ToString() ?? e.Message);
     if (e.ErrorRecord?.InvocationInfo?.PositionMessage is { Length: > 0 } where) Console.Error.WriteLine(where);
     return 1;
 }
-if (host.ExitCode is int code) return code;
-var last = runspace.SessionStateProxy.GetVariable("LASTEXITCODE");
-return last is int lc ? lc : 0;
+if (stopped) return Stopped();
+if (host.ExitCode is int code && code != 0) return code;
+if (runspace.SessionStateProxy.GetVariable("LASTEXITCODE") is int lc && lc != 0) return lc;
+// A scheduler reads only the exit code: an error the script went on past (a bad file in a batch) must not read as
+// success. Errors the script handled itself (try/catch, -ErrorAction SilentlyContinue) were not written.
+if (host.ErrorsWritten > 0)
+{
+    Console.Error.WriteLine("blase: exit 1: the script wrote errors (above)");
+    return 1;
+}
+return 0;
+
+static int Stopped()
+{
+    Console.Error.WriteLine("blase: stopped (Ctrl+C)");
+    return 130;
+}

@@ -5,12 +5,17 @@ namespace Blase.Module.Tests;
 /// <summary>The `blase` program as a user runs it: a separate process, its streams and its exit code.</summary>
 public class HostTests
 {
-    private static (int Code, string Out, string Err) Blase(params string[] args)
+    private static ProcessStartInfo Start(string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "blase.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        return psi;
+    }
+
+    private static (int Code, string Out, string Err) Blase(params string[] args)
+    {
+        using var p = Process.Start(Start(args))!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException("blase did not finish in 2 minutes"); }
@@ -57,12 +62,55 @@ public class HostTests
     }
 
     [Fact]
-    public void Non_terminating_errors_go_to_stderr_and_the_script_goes_on()
+    public void Non_terminating_errors_go_to_stderr_the_script_goes_on_and_the_exit_code_is_1()
     {
         var (code, output, err) = Blase("-Command", "Import-BlaseSpectrum -Path nowhere.fits; 'still here'");
-        Assert.Equal(0, code);
+        Assert.Equal(1, code);
         Assert.Contains("still here", output);
         Assert.Contains("nowhere.fits", err);
+    }
+
+    [Fact]
+    public void Errors_the_script_handles_itself_leave_the_exit_code_0()
+    {
+        var (code, output, err) = Blase("-Command",
+            "Import-BlaseSpectrum -Path nowhere.fits -ErrorAction SilentlyContinue; try { Write-Error 'x' -ErrorAction Stop } catch { 'caught' }");
+        Assert.True(code == 0, err);
+        Assert.Contains("caught", output);
+    }
+
+    [Fact]
+    public void A_script_has_the_full_cmdlet_set_as_under_pwsh()
+    {
+        var dir = Directory.CreateTempSubdirectory("blase-host-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "b.txt"), "b");
+            File.WriteAllText(Path.Combine(dir.FullName, "a.txt"), "a");
+            var csv = Path.Combine(dir.FullName, "files.csv");
+            using var s = new TempScript($$"""
+                $files = Get-ChildItem -LiteralPath '{{dir.FullName}}' -Filter *.txt | Sort-Object Name -Descending | Select-Object Name, Length
+                $files | Export-Csv -LiteralPath '{{csv}}'
+                if (Test-Path -LiteralPath '{{csv}}') { Import-Csv -LiteralPath '{{csv}}' | Join-String Name -Separator ',' }
+                """);
+            var (code, output, err) = Blase(s.Path);
+            Assert.True(code == 0, err);
+            Assert.Equal("b.txt,a.txt", output.Trim());
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void Ctrl_C_stops_the_script_and_exits_130()
+    {
+        using var p = Process.Start(Start(new[] { "-Command", "'ready'; Start-Sleep -Seconds 60; 'not reached'" }))!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.Equal("ready", p.StandardOutput.ReadLine());
+        Assert.Equal(0, Kill(p.Id, 2)); // SIGINT, what Ctrl+C sends
+        if (!p.WaitForExit(30_000)) { p.Kill(true); Assert.Fail("blase did not stop within 30 s of SIGINT"); }
+        Assert.Equal(130, p.ExitCode);
+        Assert.DoesNotContain("not reached", p.StandardOutput.ReadToEnd());
+        Assert.Contains("stopped", stderr.Result);
     }
 
     [Fact]
@@ -71,6 +119,9 @@ public class HostTests
         Assert.Equal(2, Blase().Code);
         Assert.Equal(2, Blase("missing-script.ps1").Code);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private sealed class TempScript : IDisposable
     {

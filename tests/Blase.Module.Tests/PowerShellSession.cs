@@ -4,7 +4,7 @@ using System.Management.Automation.Runspaces;
 
 namespace Blase.Module.Tests;
 
-/// <summary>A runspace on the real PowerShell engine with the built Blase module imported, as `blase` runs it.</summary>
+/// <summary>A runspace on the real PowerShell engine (Microsoft.PowerShell.SDK 7.6.9) with the built Blase module imported, as `blase` runs it.</summary>
 public sealed class PowerShellSession : IDisposable
 {
     private readonly Runspace _runspace;

@@ -38,6 +38,7 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
     /// <summary>Grid files (Starfish HDF5 libraries); wildcards allowed. Each file gives one emulator.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [LiteralFile]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();

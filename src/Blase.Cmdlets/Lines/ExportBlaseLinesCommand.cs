@@ -46,8 +46,17 @@ public sealed class ExportBlaseLinesCommand : BlaseCmdlet
     private readonly List<Engine.Transfer.LineChange> _changes = new();
     private readonly List<LineRecord> _records = new();
 
+    // A blasé CSV is CSV whatever the name says: only .csv takes it. Line records go to .csv, .xlsx or .fits.
+    private bool CheckTarget(string target) => Convention == LineListConvention.Blase
+        ? CheckExtension(target, "Export-BlaseLines -Convention Blase", (".csv", "blasé's CSV"))
+        : CheckExtension(target, "Export-BlaseLines", (".csv", "CSV"), (".xlsx", "Excel"), (".fits", "FITS table"), (".fit", "FITS table"));
+
+    private bool _refused;
+
     protected override void ProcessRecord()
     {
+        if (_refused) return;
+        if (!CheckTarget(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path))) { _refused = true; return; }
         switch (InputObject.BaseObject)
         {
             case LineModel model:

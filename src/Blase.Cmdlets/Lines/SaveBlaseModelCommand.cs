@@ -34,7 +34,7 @@ public sealed class SaveBlaseModelCommand : BlaseCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "Emulator")]
     public PcaGpEmulator Emulator { get; set; } = null!;
 
-    /// <summary>The file to write (.fits for a line model; .hdf5 or .h5 for an emulator).</summary>
+    /// <summary>The file to write; its extension decides the format: .fits for a line model (.csv for blasé's CSV of its lines); .hdf5 or .h5 for an emulator. Any other extension is refused.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
@@ -45,10 +45,19 @@ public sealed class SaveBlaseModelCommand : BlaseCmdlet
     protected override void ProcessRecord()
     {
         string target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        // The extension decides the format, or the file is refused: a .csv must not hold FITS.
         if (ParameterSetName == "Emulator")
+        {
+            if (!CheckExtension(target, "Save-BlaseModel of an emulator", (".hdf5", "Starfish HDF5"), (".h5", "Starfish HDF5"))) return;
             WriteFile(target, $"Save a PCA-GP emulator of {Emulator.ComponentCount} components", Force,
                 t => StarfishEmulatorFile.Save(Emulator, t));
+        }
         else
-            WriteFile(target, $"Save a model of {InputObject.Count} lines", Force, t => LineModelFile.Save(InputObject, t));
+        {
+            if (!CheckExtension(target, "Save-BlaseModel of a line model", (".fits", "FITS"), (".fit", "FITS"), (".csv", "blasé's CSV (lines only)"))) return;
+            bool csv = System.IO.Path.GetExtension(target).Equals(".csv", StringComparison.OrdinalIgnoreCase);
+            WriteFile(target, $"Save a model of {InputObject.Count} lines", Force,
+                t => { if (csv) LineModelFile.SaveBlaseCsv(InputObject, t); else LineModelFile.Save(InputObject, t); });
+        }
     }
 }

@@ -29,16 +29,22 @@ namespace Blase.Cmdlets.Models;
 /// <code>$e = Import-BlaseModel ./igrins-emulator.hdf5; Get-BlaseTemplate -Emulator $e -Teff 3850 -LogG 3.8 -Metallicity 0</code>
 /// <para>Loads a saved Starfish emulator and emulates a spectrum between its grid points.</para>
 /// </example>
-[Cmdlet(VerbsData.Import, "BlaseModel")]
+[Cmdlet(VerbsData.Import, "BlaseModel", DefaultParameterSetName = "Path")]
 [OutputType(typeof(PayneNetwork), typeof(LineModel), typeof(PcaGpEmulator))]
 public sealed class ImportBlaseModelCommand : BlaseCmdlet
 {
     /// <summary>Model files to read (.fits, .csv, .npz, .hdf5); wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
     [SupportsWildcards]
-    [Alias("FullName")]
+    [LiteralFile]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Model files to read, taken as written (no wildcards). Files piped from Get-ChildItem bind here (PSPath, FullName).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "LiteralPath", ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     /// <summary>The wavelengths of a Payne network's pixels (.npz), when not apogee_wavelength.npz beside it.</summary>
     [Parameter] public string? WavelengthFile { get; set; }
@@ -54,7 +60,8 @@ public sealed class ImportBlaseModelCommand : BlaseCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var path in ResolvePaths(Path, false))
+        bool literal = ParameterSetName == "LiteralPath";
+        foreach (var path in ResolvePaths(literal ? LiteralPath : Path, literal))
         {
             try
             {

@@ -34,12 +34,13 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Library", ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
-    [Alias("FullName")]
+    [LiteralFile]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
 
+    /// <summary>Files to read, taken as written (no wildcards). Files piped from Get-ChildItem bind here (PSPath, FullName), so a name with [1] in it is read as it is.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "LiteralPath", ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
+    [Alias("PSPath", "LP", "FullName")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
@@ -87,7 +88,7 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     {
         var files = ParameterSetName switch
         {
-            "Library" => Path.Select(p => (Path: SessionState.Path.GetUnresolvedProviderPathFromPSPath(p), Library: true)),
+            "Library" => Path.Select(p => (Path: SessionState.Path.GetUnresolvedProviderPathFromPSPath(WildcardPattern.Unescape(p)), Library: true)),
             "LiteralPath" => ResolvePaths(LiteralPath, true).Select(p => (Path: p, Library: false)),
             _ => ResolvePaths(Path, false).Select(p => (Path: p, Library: false)),
         };
@@ -115,6 +116,12 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
                 if (library) WriteVerbose($"PHOENIX library: {file}");
                 foreach (var s in SpectrumReader.Read(file, options))
                 {
+                    if (IsWavelengthFile(s))
+                    {
+                        WriteWarning($"{file}: skipped: a PHOENIX WAVE file (its values are the wavelengths of the PHOENIX flux files, not a spectrum). " +
+                                     "It is found beside the flux files, or named with -WavelengthFile.");
+                        continue;
+                    }
                     var result = s;
                     if (Order is not null) result = result.SelectOrders(Order);
                     if (Wavelength is not null) result = result.Crop(Wavelength[0], Wavelength[1]);
@@ -128,5 +135,18 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
             }
         }
         if (list.Count > 1) WriteProgress(new ProgressRecord(1, "Import-BlaseSpectrum", "done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    /// <summary>
+    /// A PHOENIX WAVE file read as a spectrum has flux equal to its wavelength at every pixel (it is read as its own
+    /// wavelengths): recognized from the content, so it is skipped whatever its name, as when a library folder is piped in.
+    /// </summary>
+    private static bool IsWavelengthFile(Spectrum s)
+    {
+        if (s.PixelCount < 2) return false;
+        foreach (var order in s.Orders)
+            for (int i = 0; i < order.Wavelength.Length; i++)
+                if (Math.Abs(order.Flux[i] - order.Wavelength[i]) > 1e-9 * Math.Abs(order.Wavelength[i])) return false;
+        return true;
     }
 }

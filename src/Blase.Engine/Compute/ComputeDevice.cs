@@ -51,7 +51,7 @@ public static class DeviceCatalog
             case DeviceKind.Cpu:
                 return Cpu;
             case DeviceKind.Cuda:
-                return cuda ?? throw new InvalidOperationException($"no CUDA device is available: {CudaProblem}");
+                return cuda ?? throw new DeviceUnavailableException($"no CUDA device is available: {CudaProblem}");
             default:
                 if (cuda is not null) return cuda;
                 note = $"no CUDA device ({CudaProblem}); using the CPU";
