@@ -1,5 +1,8 @@
 using Blase.Engine.Compute;
 using Blase.Engine.Transfer;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
 using Xunit.Abstractions;
 
 namespace Blase.Engine.Tests;
@@ -17,14 +20,14 @@ public class GpuTransferKernelTests
 
     private sealed record Problem(FineGrid Grid, InstrumentProfile Instrument, double[] Flux, double[] GFine, double[] GPixels);
 
-    private static Problem Make(int pixels = 2048, double resolvingPower = 55_000)
+    private static Problem Make(int pixels, double resolvingPower, int finePoints)
     {
         var rng = new Random(7);
         const double c = DopplerShift.SpeedOfLightKms;
         // A mildly non-uniform dispersion, as an échelle order has.
         var pix = Enumerable.Range(0, pixels).Select(i => 8500 * Math.Exp((2.0 * i + 2e-4 * i * i / pixels) / c)).ToArray();
         double spanKms = Math.Log(pix[^1] / pix[0]) * c;
-        var grid = new FineGrid(pix[0], pix[^1], (spanKms + 120) / 11_999, 60);
+        var grid = new FineGrid(pix[0], pix[^1], (spanKms + 120) / (finePoints - 1), 60);
         var instrument = new InstrumentProfile(grid, pix, resolvingPower);
         // A star: 1 − Σ Gaussian dips of a few km/s, some deep.
         var flux = new double[grid.Count];
@@ -63,9 +66,10 @@ public class GpuTransferKernelTests
         return r;
     }
 
-    private void Agree(DeviceKind device, double vsini, double resolvingPower = 55_000, int pixels = 2048)
+    private void Agree(DeviceKind device, double vsini, double resolvingPower = 55_000, int pixels = 2048, int finePoints = 12_000,
+        Func<FineGrid, InstrumentProfile, GpuTransferKernels>? make = null)
     {
-        var p = Make(pixels, resolvingPower);
+        var p = Make(pixels, resolvingPower, finePoints);
         var grid = p.Grid;
         var ins = p.Instrument;
         int n = grid.Count;
@@ -73,7 +77,7 @@ public class GpuTransferKernelTests
         int from = ins.FirstFine, to = ins.EndFine, h = rot.Half;
         Assert.True(from - h >= 0 && to + h <= n);
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        using var gpu = new GpuTransferKernels(grid, ins, device);
+        using var gpu = make?.Invoke(grid, ins) ?? new GpuTransferKernels(grid, ins, device);
         gpu.SetRotation(rot);
         double setup = sw.Elapsed.TotalSeconds;
         var (_, offset, _, _) = ins.Rows;
@@ -157,12 +161,22 @@ public class GpuTransferKernelTests
     public void Simulated_transfer_kernels_agree_with_the_cpu_stages() => Agree(DeviceKind.Cpu, 7);
 
     [Fact]
-    public void Simulated_transfer_kernels_agree_without_rotation() => Agree(DeviceKind.Cpu, 0, 30_000, 512);
+    public void Simulated_transfer_kernels_agree_without_rotation() => Agree(DeviceKind.Cpu, 0, 30_000, 512, 3000);
+
+    [Fact]
+    public void Kernels_on_a_shared_accelerator_leave_it_open()
+    {
+        using var context = Context.Create(b => b.CPU());
+        using var accelerator = context.CreateCPUAccelerator(0);
+        Agree(DeviceKind.Cpu, 12, 80_000, 512, 3000, (g, i) => new GpuTransferKernels(g, i, accelerator));
+        using var still = accelerator.Allocate1D<double>(4); // the kernels disposed their buffers, not the accelerator
+        Assert.Equal(4, still.Length);
+    }
 
     [CudaFact]
     public void Cuda_transfer_kernels_agree_with_the_cpu_stages()
     {
         Agree(DeviceKind.Cuda, 7);
-        Agree(DeviceKind.Cuda, 0, 30_000, 512);
+        Agree(DeviceKind.Cuda, 0, 30_000, 512, 3000);
     }
 }

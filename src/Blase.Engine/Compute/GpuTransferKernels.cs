@@ -28,8 +28,9 @@ public sealed class GpuTransferKernels : IDisposable
 {
     private const int Partials = 256; // threads of the reduction's first stage (their sums are added on the host)
 
-    private readonly Context _context;
+    private readonly Context? _context;
     private readonly Accelerator _acc;
+    private readonly bool _owns;
     private readonly FineGrid _grid;
     private readonly InstrumentProfile _instrument;
 
@@ -52,38 +53,63 @@ public sealed class GpuTransferKernels : IDisposable
     private readonly Action<Index1D, RowViews, ArrayView<double>, ArrayView<double>, ArrayView<double>> _binDot;
     private readonly Action<Index1D, RowViews, ArrayView<double>, ArrayView<double>, int> _binAdjoint;
 
+    /// <summary>On a context and accelerator of its own: the first CUDA GPU, or (<see cref="DeviceKind.Cpu"/>) ILGPU's simulator.</summary>
     public GpuTransferKernels(FineGrid grid, InstrumentProfile instrument, DeviceKind kind = DeviceKind.Cuda)
+        : this(grid, instrument, Open(kind), owns: true) { }
+
+    /// <summary>
+    /// On an accelerator the caller owns (e.g. <see cref="GpuLineKernels"/>' own, so the star's log-flux can stay on the
+    /// device): it outlives this object, which disposes only its buffers.
+    /// </summary>
+    internal GpuTransferKernels(FineGrid grid, InstrumentProfile instrument, Accelerator accelerator)
+        : this(grid, instrument, (null, accelerator), owns: false) { }
+
+    private static (Context?, Accelerator) Open(DeviceKind kind)
     {
-        _grid = grid;
-        _instrument = instrument;
-        _context = Context.Create(b => (kind == DeviceKind.Cuda ? b.Cuda() : b.CPU()).Math(MathMode.Default));
+        var context = Context.Create(b => (kind == DeviceKind.Cuda ? b.Cuda() : b.CPU()).Math(MathMode.Default));
         try
         {
-            _acc = kind == DeviceKind.Cuda ? _context.CreateCudaAccelerator(0) : _context.CreateCPUAccelerator(0);
+            return (context, kind == DeviceKind.Cuda ? context.CreateCudaAccelerator(0) : context.CreateCPUAccelerator(0));
         }
         catch
         {
-            _context.Dispose();
+            context.Dispose();
             throw;
         }
-        int n = grid.Count, pixels = instrument.PixelCount;
-        _dX = _acc.Allocate1D<double>(n);
-        _dY = _acc.Allocate1D<double>(n);
-        _dG = _acc.Allocate1D<double>(n);
-        _dGx = _acc.Allocate1D<double>(n);
-        _dProd = _acc.Allocate1D<double>(Math.Max(n, pixels));
-        _dPartial = _acc.Allocate1D<double>(Partials);
-        _dPix = _acc.Allocate1D<double>(pixels);
-        _dGPix = _acc.Allocate1D<double>(pixels);
-        _convolve = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int>(ConvolveKernel);
-        _correlate = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int>(CorrelateKernel);
-        _convolveDot = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int>(ConvolveDotKernel);
-        _reduce = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, int, ArrayView<double>>(ReduceKernel);
-        _bin = _acc.LoadAutoGroupedStreamKernel<Index1D, RowViews, ArrayView<double>, ArrayView<double>>(BinKernel);
-        _binDot = _acc.LoadAutoGroupedStreamKernel<Index1D, RowViews, ArrayView<double>, ArrayView<double>, ArrayView<double>>(BinDotKernel);
-        _binAdjoint = _acc.LoadAutoGroupedStreamKernel<Index1D, RowViews, ArrayView<double>, ArrayView<double>, int>(BinAdjointKernel);
-        Device = kind == DeviceKind.Cuda ? $"CUDA ({_acc.Name})" : $"ILGPU CPU simulator ({_acc.Name})";
-        UpdateInstrument();
+    }
+
+    private GpuTransferKernels(FineGrid grid, InstrumentProfile instrument, (Context? Context, Accelerator Accelerator) device, bool owns)
+    {
+        _grid = grid;
+        _instrument = instrument;
+        (_context, _acc) = device;
+        _owns = owns;
+        try
+        {
+            int n = grid.Count, pixels = instrument.PixelCount;
+            _dX = _acc.Allocate1D<double>(n);
+            _dY = _acc.Allocate1D<double>(n);
+            _dG = _acc.Allocate1D<double>(n);
+            _dGx = _acc.Allocate1D<double>(n);
+            _dProd = _acc.Allocate1D<double>(Math.Max(n, pixels));
+            _dPartial = _acc.Allocate1D<double>(Partials);
+            _dPix = _acc.Allocate1D<double>(pixels);
+            _dGPix = _acc.Allocate1D<double>(pixels);
+            _convolve = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int>(ConvolveKernel);
+            _correlate = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int>(CorrelateKernel);
+            _convolveDot = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int>(ConvolveDotKernel);
+            _reduce = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, int, ArrayView<double>>(ReduceKernel);
+            _bin = _acc.LoadAutoGroupedStreamKernel<Index1D, RowViews, ArrayView<double>, ArrayView<double>>(BinKernel);
+            _binDot = _acc.LoadAutoGroupedStreamKernel<Index1D, RowViews, ArrayView<double>, ArrayView<double>, ArrayView<double>>(BinDotKernel);
+            _binAdjoint = _acc.LoadAutoGroupedStreamKernel<Index1D, RowViews, ArrayView<double>, ArrayView<double>, int>(BinAdjointKernel);
+            Device = _acc.AcceleratorType == AcceleratorType.Cuda ? $"CUDA ({_acc.Name})" : $"ILGPU CPU simulator ({_acc.Name})";
+            UpdateInstrument();
+        }
+        catch
+        {
+            Dispose(); // what was allocated, and the accelerator when it is ours
+            throw;
+        }
     }
 
     /// <summary>Device memory the buffers take, in bytes, for a fine grid of n points, a pixel count, the weights' nonzeros and 2h+1 taps.</summary>
@@ -277,8 +303,9 @@ public sealed class GpuTransferKernels : IDisposable
     {
         foreach (var b in new MemoryBuffer?[] { _dX, _dY, _dG, _dGx, _dProd, _dPartial, _dPix, _dGPix, _dTaps, _dDTaps, _dLo, _dOffset, _dRowFirst, _dRowEnd, _dW, _dDW })
             b?.Dispose();
+        if (!_owns) return;
         _acc.Dispose();
-        _context.Dispose();
+        _context?.Dispose();
     }
 
     // ---------------- kernels ----------------
