@@ -248,6 +248,7 @@ public sealed class GpuTransferKernels : IDisposable
     }
 
     // ---------------- device-view methods: for a chain that stays on the device ----------------
+    // The caller keeps the device copies current: UpdateInstrument after InstrumentProfile.Update, SetRotation for a new v sin i.
 
     internal Accelerator Accelerator => _acc;
     internal ArrayView<double> FineA => _dX.View;
