@@ -42,6 +42,12 @@ public sealed class InstrumentProfile
     public int FirstFine { get; private set; }
     public int EndFine { get; private set; }
 
+    /// <summary>
+    /// The weights as rows for the device kernels: pixel i reads fine points [Lo[i], Lo[i] + Offset[i+1] − Offset[i]) with
+    /// weights W[Offset[i]…] and dW/d ln R in DW at the same places. The live arrays (replaced, not changed, by <see cref="Update"/>).
+    /// </summary>
+    internal (int[] Lo, int[] Offset, double[] W, double[] DW) Rows => (_lo, _offset, _w, _dw);
+
     /// <summary>The LSF's σ (Å) at λ for the current R at order coordinate x.</summary>
     public double Sigma(double wavelength, double x) => wavelength / (Lines.LineShape.FwhmPerSigma * ResolvingPower * (1 + Slope * x));
 
