@@ -36,7 +36,13 @@ internal static class TransferBench
         if (o.Get("free") is { } free) options.Free = Enum.Parse<TransferParameters>(free, ignoreCase: true);
         if (o.Get("max-iterations") is { } mi) options.MaxIterations = int.Parse(mi);
         if (o.Get("tolerance") is { } tol) options.Tolerance = double.Parse(tol);
-        if ((o.Get("device") ?? "cpu") != "cpu") throw new ArgumentException("the transfer runs on the CPU in this version (--device cpu)");
+        options.Device = (o.Get("device") ?? "cpu") switch
+        {
+            "cpu" => Blase.Engine.Compute.DeviceKind.Cpu,
+            "cuda" => Blase.Engine.Compute.DeviceKind.Cuda,
+            "auto" => Blase.Engine.Compute.DeviceKind.Auto,
+            var d => throw new ArgumentException($"--device must be cpu, cuda or auto (got '{d}')"),
+        };
         int repeat = (int)o.Number("repeat", 1);
         var times = new List<double>();
         TransferResult r = null!;

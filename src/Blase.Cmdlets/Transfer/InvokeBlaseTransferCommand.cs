@@ -98,7 +98,7 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
     /// <summary>Most iterations of the full fit.</summary>
     [Parameter] [ValidateRange(1, 1_000_000)] public int MaxIterations { get; set; } = 200;
 
-    /// <summary>Cpu (the transfer's stages run on the CPU; see the README for the GPU status) or Auto.</summary>
+    /// <summary>Auto takes a CUDA GPU for the forward model and its adjoint when one works (falling back to the CPU, with a verbose message); Cpu or Cuda force one. The Gauss–Newton Jacobian is formed on the CPU.</summary>
     [Parameter] public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
     protected override void ProcessRecord()
@@ -109,12 +109,11 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
             Prior = Prior, PriorStrength = PriorStrength, CrossValidate = CrossValidate,
             ResolvingPower = ResolvingPower, ResolvingPowerSlope = ResolvingPowerSlope, RadialVelocity = RadialVelocity,
             RadialVelocitySearchKms = RadialVelocitySearch, Vsini = Vsini, LimbDarkening = LimbDarkening, ContinuumDegree = ContinuumDegree,
-            BarycentricCorrectionKms = BarycentricCorrection, Optimizer = Optimizer, MaxIterations = MaxIterations, Device = DeviceKind.Cpu,
+            BarycentricCorrectionKms = BarycentricCorrection, Optimizer = Optimizer, MaxIterations = MaxIterations, Device = Device,
         };
         try
         {
             ApplyPriorScale(o);
-            if (Device == DeviceKind.Cuda) throw new NotSupportedException("the transfer runs on the CPU in this version; use -Device Cpu or Auto");
             var data = Order is null ? Spectrum : Spectrum.SelectOrders(Order);
             _cancel = new CancellationTokenSource();
             var progress = new ProgressRecord(3, $"Invoke-BlaseTransfer {Spectrum.Name}", "starting");

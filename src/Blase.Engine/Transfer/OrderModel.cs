@@ -15,7 +15,9 @@ internal sealed class OrderModel : IDisposable
     private readonly int[] _starIndex;
     private readonly LineModel? _telluric, _tellLocal;
     private readonly int[] _tellIndex;
-    private readonly ILineKernels _starKernels;
+    private readonly LineKernels _starKernels;      // the CPU kernels: always there, for the Gauss–Newton Jacobian
+    private readonly ILineKernels? _starDevice;       // the same lines on a GPU, when one was asked for
+    private readonly Compute.GpuTransferKernels? _device; // rotation and instrument on that GPU
     private readonly ILineKernels? _tellKernels;
     private readonly double[] _data, _weight;
     private readonly double _epsilon;
@@ -25,8 +27,10 @@ internal sealed class OrderModel : IDisposable
     private readonly double[] _s, _rot, _t, _f, _gF, _gS, _qS;
     private readonly double[] _b, _m, _gB;
 
+    /// <param name="device">Cuda to run the forward model and its adjoint on the GPU; Cpu for ILGPU's simulator (tests);
+    /// null for the plain CPU path. The Gauss–Newton Jacobian is formed on the CPU in every case.</param>
     public OrderModel(SpectralOrder order, double[] weight, LineModel star, LineModel? telluric, BulkParameters start,
-        TransferOptions o, double stepKms, double rvReachKms)
+        TransferOptions o, double stepKms, double rvReachKms, Compute.DeviceKind? device = null)
     {
         Order = order;
         _data = order.Flux;
@@ -42,6 +46,22 @@ internal sealed class OrderModel : IDisposable
         _starIndex = LinesReaching(star, Grid, start.RadialVelocity, rvReachKms);
         _starObs = Subset(star, _starIndex);
         _starKernels = new LineKernels(_starObs, Grid.Wavelength, o.Threads);
+        if (device is Compute.DeviceKind kind && _starObs.Count > 0)
+        {
+            try
+            {
+                _device = new Compute.GpuTransferKernels(Grid, Instrument, kind);
+                _starDevice = new Compute.GpuLineKernels(_starObs, Grid.Wavelength, kind);
+            }
+            catch
+            {
+                _device?.Dispose();
+                _starKernels.Dispose();
+        _starDevice?.Dispose();
+        _device?.Dispose();
+                throw;
+            }
+        }
         _telluric = telluric;
         _tellIndex = telluric is null ? Array.Empty<int>() : LinesReaching(telluric, Grid, 0, 0);
         if (telluric is not null && _tellIndex.Length > 0)
@@ -62,6 +82,8 @@ internal sealed class OrderModel : IDisposable
     public int StarLineCount => _starIndex.Length;
     public IReadOnlyList<int> StarLines => _starIndex;
     public long LinePixelPairs => _starKernels.PairCount + (_tellKernels?.PairCount ?? 0);
+    /// <summary>Where the forward model runs.</summary>
+    public string Device => _device?.Device ?? _starKernels.Device;
     /// <summary>C·B at each pixel after the last <see cref="Evaluate"/>.</summary>
     public double[] Model => _m;
     /// <summary>B (the model before the continuum) after the last <see cref="Evaluate"/>.</summary>
@@ -103,8 +125,9 @@ internal sealed class OrderModel : IDisposable
             _starObs.LnSigma[j] = _star.LnSigma[g] + lnD;
             _starObs.LnGamma[j] = _star.LnGamma[g] + lnD;
         }
-        _starKernels.Refresh();
-        var lnS = _starKernels.LogFlux();
+        var lines = _starDevice ?? _starKernels;
+        lines.Refresh();
+        var lnS = lines.LogFlux();
         for (int k = 0; k < _s.Length; k++) _s[k] = Math.Exp(lnS[k]);
 
         if (_tellKernels is not null && (_lnT is null || tellChanged))
@@ -122,13 +145,18 @@ internal sealed class OrderModel : IDisposable
         }
 
         Instrument.Update(bulk.ResolvingPower);
-        if (_rotation is null || _rotation.Vsini != bulk.Vsini) _rotation = new RotationalBroadening(bulk.Vsini, _epsilon, Grid.StepKms);
+        _device?.UpdateInstrument();
+        if (_rotation is null || _rotation.Vsini != bulk.Vsini)
+        {
+            _rotation = new RotationalBroadening(bulk.Vsini, _epsilon, Grid.StepKms);
+            _device?.SetRotation(_rotation);
+        }
         int from = Instrument.FirstFine, to = Instrument.EndFine;
         if (from - _rotation.Half < 0 || to + _rotation.Half > Grid.Count)
             throw new ArgumentOutOfRangeException(nameof(bulk), $"v sin i {bulk.Vsini:F1} km/s reaches beyond the fine grid's margin");
-        _rotation.Apply(_s, _rot, from, to);
+        if (_device is not null) _device.Rotate(_s, _rot, from, to); else _rotation.Apply(_s, _rot, from, to);
         for (int k = from; k < to; k++) _f[k] = _rot[k] * _t[k];
-        Instrument.Apply(_f, _b);
+        if (_device is not null) _device.Bin(_f, _b); else Instrument.Apply(_f, _b);
         if (solveContinuum) Continuum.Solve(_b, _data, _weight);
         double chi2 = 0;
         for (int i = 0; i < _b.Length; i++)
@@ -147,9 +175,10 @@ internal sealed class OrderModel : IDisposable
     public void Gradient(BulkParameters bulk, TransferParameters free, double[] gStar, double[]? gTell, double[] gBulk)
     {
         for (int i = 0; i < _b.Length; i++) _gB[i] = _weight[i] > 0 ? _weight[i] * (_m[i] - _data[i]) * Continuum.At(i) : 0;
-        if (free.HasFlag(TransferParameters.Resolution)) gBulk[2] += Instrument.LnResolvingPowerGradient(_gB, _f);
+        if (free.HasFlag(TransferParameters.Resolution))
+            gBulk[2] += _device?.LnResolvingPowerGradient(_gB, _f) ?? Instrument.LnResolvingPowerGradient(_gB, _f);
         Array.Clear(_gF);
-        Instrument.ApplyAdjoint(_gB, _gF);
+        if (_device is not null) _device.BinAdjoint(_gB, _gF); else Instrument.ApplyAdjoint(_gB, _gF);
         int from = Instrument.FirstFine, to = Instrument.EndFine;
 
         if (gTell is not null && _tellKernels is not null)
@@ -164,15 +193,15 @@ internal sealed class OrderModel : IDisposable
 
         for (int k = from; k < to; k++) _gF[k] *= _t[k]; // now ∂/∂(rotated S)
         if (free.HasFlag(TransferParameters.Vsini))
-            gBulk[1] += _rotation!.VsiniGradient(_gF, _s, from, to) * (bulk.VsiniParameter < 0 ? -1 : 1);
+            gBulk[1] += (_device?.VsiniGradient(_gF, _s, from, to) ?? _rotation!.VsiniGradient(_gF, _s, from, to)) * (bulk.VsiniParameter < 0 ? -1 : 1);
 
         bool lines = (free & (TransferParameters.Lines | TransferParameters.Centers | TransferParameters.RadialVelocity)) != 0;
         if (!lines || _starIndex.Length == 0) return;
         Array.Clear(_gS);
-        _rotation!.ApplyAdjoint(_gF, _gS, from, to);
+        if (_device is not null) _device.RotateAdjoint(_gF, _gS, from, to); else _rotation!.ApplyAdjoint(_gF, _gS, from, to);
         for (int k = 0; k < _s.Length; k++) _qS[k] = _gS[k] * _s[k]; // ∂/∂ln S
         var gObs = new double[4 * _starIndex.Length];
-        _starKernels.Gradient(_qS, null, gObs, null);
+        (_starDevice ?? _starKernels).Gradient(_qS, null, gObs, null);
         double d = DopplerShift.Factor(bulk.RadialVelocity), dLnD = DopplerShift.LnFactorDerivative(bulk.RadialVelocity);
         double gRv = 0;
         for (int j = 0; j < _starIndex.Length; j++)
@@ -196,7 +225,8 @@ internal sealed class OrderModel : IDisposable
     public void Jacobian(BulkParameters bulk, bool telluric, Action<bool, int, int, int, double[], int> sink, double[] rvColumn, double[] vsiniColumn, double[] lnRColumn)
     {
         int from = Instrument.FirstFine, to = Instrument.EndFine, n = Grid.Count, h = _rotation!.Half;
-        var star = (LineKernels)_starKernels;
+        var star = _starKernels;
+        if (_starDevice is not null) star.Refresh(); // the last evaluation refreshed only the device's copy
         int width = Math.Max(star.MaxWindow, (_tellKernels as LineKernels)?.MaxWindow ?? 0);
         var d = new[] { new double[width], new double[width], new double[width], new double[width] };
         var e = new double[n];

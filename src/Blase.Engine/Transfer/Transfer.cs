@@ -75,7 +75,7 @@ public static class Transfer
             bulk.RadialVelocity = RadialVelocitySearch.Find(orders, weights, star, o, stepKms, cancel);
             Note($"RV search over ±{o.RadialVelocitySearchKms:F0} km/s: start at {bulk.RadialVelocity:F2} km/s");
         }
-        var models = Build(orders, weights, star, tell, bulk, o, stepKms, 30);
+        var models = BuildOnDevice(orders, weights, star, tell, bulk, o, stepKms, Note);
         try
         {
             int iterations = 0, evaluations = 0;
@@ -214,7 +214,7 @@ public static class Transfer
                 Evaluations = evaluations,
                 Seconds = sw.Elapsed.TotalSeconds,
                 StopReason = stop,
-                Device = $"CPU ({Compute.DeviceCatalog.Cpu.Name})",
+                Device = models[0].Device,
                 FineStepKms = stepKms,
                 FinePoints = models.Sum(m => (long)m.Grid.Count),
                 LinePixelPairs = models.Sum(m => m.LinePixelPairs),
@@ -267,15 +267,38 @@ public static class Transfer
     }
 
     internal static List<OrderModel> Build(IReadOnlyList<SpectralOrder> orders, double[][] weights, LineModel star, LineModel? tell,
-        BulkParameters bulk, TransferOptions o, double stepKms, double rvReachKms)
+        BulkParameters bulk, TransferOptions o, double stepKms, double rvReachKms, Compute.DeviceKind? device = null)
     {
         var list = new List<OrderModel>();
         try
         {
-            for (int q = 0; q < orders.Count; q++) list.Add(new OrderModel(orders[q], weights[q], star, tell, bulk, o, stepKms, rvReachKms));
+            for (int q = 0; q < orders.Count; q++) list.Add(new OrderModel(orders[q], weights[q], star, tell, bulk, o, stepKms, rvReachKms, device));
             return list;
         }
         catch { foreach (var m in list) m.Dispose(); throw; }
+    }
+
+    /// <summary>
+    /// The order models on the device asked for: Auto takes a CUDA GPU when one works (pseudo-Voigt profiles) and falls back to
+    /// the CPU, saying why; Cuda insists. The forward model and its adjoint run there; the Gauss–Newton Jacobian on the CPU.
+    /// </summary>
+    private static List<OrderModel> BuildOnDevice(IReadOnlyList<SpectralOrder> orders, double[][] weights, LineModel star, LineModel? tell,
+        BulkParameters bulk, TransferOptions o, double stepKms, Action<string> note)
+    {
+        Compute.DeviceKind? device = o.SimulateDevice ? Compute.DeviceKind.Cpu : null;
+        if (!o.SimulateDevice && o.Device != Compute.DeviceKind.Cpu)
+        {
+            var found = Compute.DeviceCatalog.Resolve(o.Device, out var why);
+            if (why is not null) note(why);
+            if (found.Kind == Compute.DeviceKind.Cuda && star.Profile != ProfileShape.Voigt) device = Compute.DeviceKind.Cuda;
+            else if (o.Device == Compute.DeviceKind.Cuda) throw new NotSupportedException("the exact Voigt profile runs on the CPU only; use -Device Cpu or a pseudo-Voigt model");
+        }
+        try { return Build(orders, weights, star, tell, bulk, o, stepKms, 30, device); }
+        catch (Exception e) when (device == Compute.DeviceKind.Cuda && o.Device == Compute.DeviceKind.Auto && e is not OperationCanceledException)
+        {
+            note($"the CUDA backend could not start ({e.Message}); using the CPU");
+            return Build(orders, weights, star, tell, bulk, o, stepKms, 30);
+        }
     }
 
     /// <summary>1/σ² where the order has uncertainties (1 where it has none), 0 on masked pixels.</summary>

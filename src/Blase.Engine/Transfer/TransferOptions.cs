@@ -84,7 +84,10 @@ public sealed class TransferOptions
     public int Patience { get; set; } = 3;
     public double AdamLearningRate { get; set; } = 0.05;
     public int? Threads { get; set; }
+    /// <summary>Auto takes a CUDA GPU for the forward model and its adjoint when one works, else the CPU.</summary>
     public Compute.DeviceKind Device { get; set; } = Compute.DeviceKind.Cpu;
+    /// <summary>Run the device path on ILGPU's CPU simulator (tests only: orders of magnitude slower).</summary>
+    internal bool SimulateDevice { get; set; }
 
     public TransferOptions Copy() => (TransferOptions)MemberwiseClone();
 }

@@ -12,8 +12,11 @@ namespace Blase.Engine.Tests.Fuzz;
 /// </summary>
 public sealed class FuzzRunner
 {
-    /// <summary>Longer than any real read of these files (they take milliseconds), short enough to notice a hang.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// Far longer than any real read of these files (milliseconds to a second), short enough to notice a hang. 20 s proved
+    /// too short on a 2-core machine at a load of 10: two Payne loads (1 MB npz) in parallel fuzz jobs were reported as hangs.
+    /// </summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
     private readonly ConcurrentDictionary<string, ReaderStats> _stats = new();
 
