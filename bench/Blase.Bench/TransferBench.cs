@@ -57,8 +57,12 @@ internal static class TransferBench
         double? scatterChi2 = null;
         if (o.Flags.Contains("per-order") && data.OrderCount > 1)
         {
-            var fits = data.Orders.Select(q => (q.Number, Fit: Transfer.Fit(data.SelectOrders(new[] { q.Number }), clone, null, options))).ToList();
-            perOrder = fits.Select(f => new { order = f.Number, rv = f.Fit.RadialVelocity, rv_sigma = f.Fit.RadialVelocityError, vsini = f.Fit.Vsini, rms = f.Fit.ResidualRms, seconds = f.Fit.Seconds }).ToList();
+            // The orders the joint fit used (those the template covers), each alone, started from the joint RV: one order's own
+            // χ² ladder can lock onto a neighbouring minimum where tellurics or template mismatch dominate (seen in HPF orders 7–9).
+            var alone = options.Copy();
+            alone.RadialVelocity ??= r.RadialVelocity;
+            var fits = r.Orders.Select(q => (Number: q.Order, Fit: Transfer.Fit(data.SelectOrders(new[] { q.Order }), clone, null, alone))).ToList();
+            perOrder = fits.Select(f => new { order = f.Number, rv = f.Fit.RadialVelocity, rv_sigma = f.Fit.RadialVelocityError, vsini = f.Fit.Vsini, rms = f.Fit.ResidualRms, reduced_chi2 = f.Fit.ReducedChiSquare, seconds = f.Fit.Seconds }).ToList();
             scatterChi2 = fits.Sum(f => Math.Pow((f.Fit.RadialVelocity - r.RadialVelocity) / f.Fit.RadialVelocityError, 2)) / Math.Max(1, fits.Count - 1);
         }
         Json.Emit(new

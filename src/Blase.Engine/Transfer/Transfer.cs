@@ -75,6 +75,9 @@ public static class Transfer
             bulk.RadialVelocity = RadialVelocitySearch.Find(orders, weights, star, o, stepKms, cancel);
             Note($"RV search over ±{o.RadialVelocitySearchKms:F0} km/s: start at {bulk.RadialVelocity:F2} km/s");
         }
+        const double reachKms = 30; // the lines per order are chosen for this much RV from the start, and the fit kept within it
+        bulk.RadialVelocityStart = bulk.RadialVelocity;
+        bulk.RadialVelocityReach = reachKms;
         var models = BuildOnDevice(orders, weights, star, tell, bulk, o, stepKms, Note);
         try
         {
@@ -293,11 +296,11 @@ public static class Transfer
             if (found.Kind == Compute.DeviceKind.Cuda && star.Profile != ProfileShape.Voigt) device = Compute.DeviceKind.Cuda;
             else if (o.Device == Compute.DeviceKind.Cuda) throw new NotSupportedException("the exact Voigt profile runs on the CPU only; use -Device Cpu or a pseudo-Voigt model");
         }
-        try { return Build(orders, weights, star, tell, bulk, o, stepKms, 30, device); }
+        try { return Build(orders, weights, star, tell, bulk, o, stepKms, bulk.RadialVelocityReach, device); }
         catch (Exception e) when (device == Compute.DeviceKind.Cuda && o.Device == Compute.DeviceKind.Auto && e is not OperationCanceledException)
         {
             note($"the CUDA backend could not start ({e.Message}); using the CPU");
-            return Build(orders, weights, star, tell, bulk, o, stepKms, 30);
+            return Build(orders, weights, star, tell, bulk, o, stepKms, bulk.RadialVelocityReach);
         }
     }
 

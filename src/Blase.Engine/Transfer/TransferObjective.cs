@@ -84,7 +84,7 @@ internal sealed class TransferObjective
     {
         switch (s.Kind)
         {
-            case Slot.RadialVelocity: Bulk.RadialVelocity = v; break;
+            case Slot.RadialVelocity: Bulk.RadialVelocity = Math.Clamp(v, Bulk.RadialVelocityStart - Bulk.RadialVelocityReach, Bulk.RadialVelocityStart + Bulk.RadialVelocityReach); break;
             case Slot.Vsini: Bulk.VsiniParameter = Math.Clamp(v, -_o.VsiniMax, _o.VsiniMax); break;
             case Slot.LnResolvingPower: Bulk.LnResolvingPower = v; break;
             case Slot.StarCenter: _star.Center[s.Line] = v; break;
