@@ -94,6 +94,7 @@ internal static class TransferBench
             line_pixel_pairs = r.LinePixelPairs,
             optimizer = r.Optimizer,
             stop = r.StopReason,
+            converged = r.Converged,
             device = r.Device,
             per_order = perOrder,
             per_order_reduced_chi2 = scatterChi2,

@@ -136,6 +136,10 @@ public class TransferTests
         Assert.Contains(r.Notes, n => n.Contains("without uncertainties"));
         Assert.True(double.IsNaN(r.NoiseRms));
         Assert.InRange(r.RadialVelocity, -0.5, 0.5);
+        Assert.True(r.Converged);
+        // A fit cut short says so.
+        var cut = Blase.Engine.Transfer.Transfer.Fit(new Spectrum(new[] { order }), template, null, new TransferOptions { RadialVelocity = 0, MaxIterations = 1 });
+        Assert.False(cut.Converged);
         // Absurd settings are refused before any work.
         Assert.Throws<ArgumentOutOfRangeException>(() => Blase.Engine.Transfer.Transfer.Fit(new Spectrum(new[] { order }), template, null, new TransferOptions { ResolvingPower = -5 }));
     }

@@ -130,6 +130,8 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
             WriteProgress(progress);
             WriteVerbose($"{Spectrum.Name}: {result}; {result.LinesFitted} lines fitted, {result.LinesChanged} changed; {result.Iterations} iterations " +
                          $"({result.Evaluations} evaluations) in {result.Seconds:F2} s; {result.StopReason}; barycentric correction: {result.BarycentricCorrectionSource}");
+            if (!result.Converged)
+                WriteWarning($"{Spectrum.Name}: the fit stopped at the iteration limit ({MaxIterations}) before converging; the RV, v sin i and their uncertainties are those of an unconverged point (raise -MaxIterations)");
             WriteObject(result);
         }
         catch (Exception e) when (e is not PipelineStoppedException)

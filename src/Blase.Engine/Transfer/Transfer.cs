@@ -217,6 +217,7 @@ public static class Transfer
                 Evaluations = evaluations,
                 Seconds = sw.Elapsed.TotalSeconds,
                 StopReason = stop,
+                Converged = r2.Iterations < o.MaxIterations,
                 Device = models[0].Device,
                 FineStepKms = stepKms,
                 FinePoints = models.Sum(m => (long)m.Grid.Count),

@@ -73,6 +73,8 @@ public sealed class TransferResult
     public int Evaluations { get; init; }
     public double Seconds { get; init; }
     public required string StopReason { get; init; }
+    /// <summary>False when the fit stopped at the iteration limit: the parameters and their uncertainties are then those of an unconverged point.</summary>
+    public bool Converged { get; init; }
     public required string Device { get; init; }
     public double FineStepKms { get; init; }
     public long FinePoints { get; init; }
