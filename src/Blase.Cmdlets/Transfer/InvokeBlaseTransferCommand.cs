@@ -53,23 +53,23 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
     /// <summary>Only these orders (their numbers in the file); default all that the model reaches.</summary>
     [Parameter] public int[]? Order { get; set; }
 
-    /// <summary>The instrument's resolving power λ/Δλ (the start, when -Free includes Resolution).</summary>
-    [Parameter] [ValidateRange(100, 10_000_000)] public double ResolvingPower { get; set; } = 55_000;
+    /// <summary>The instrument's resolving power λ/Δλ (the start, when -Free includes Resolution); default 55,000 (HPF).</summary>
+    [Parameter] [ValidateRange(100, 10_000_000)] public double ResolvingPower { get; set; }
 
     /// <summary>Linear change of R across each order: R(x) = R·(1 + slope·x), x from −1 to 1.</summary>
     [Parameter] [ValidateRange(-0.9, 0.9)] public double ResolvingPowerSlope { get; set; }
 
     /// <summary>The parameter groups to fit: Lines (Amplitudes and Widths), Amplitudes, Widths, Centers, RadialVelocity, Vsini, Resolution, Continuum, Telluric; Default is Lines, RadialVelocity, Vsini, Continuum.</summary>
-    [Parameter] public TransferParameters[] Free { get; set; } = { TransferParameters.Default };
+    [Parameter] public TransferParameters[] Free { get; set; } = Array.Empty<TransferParameters>();
 
     /// <summary>L2 (Gaussian) or L1 (lets a few lines move far) pull of each line toward its cloned value.</summary>
-    [Parameter] public PriorKind Prior { get; set; } = PriorKind.L2;
+    [Parameter] public PriorKind Prior { get; set; }
 
     /// <summary>The prior's scales, as a hashtable with any of Center (Å), LnAmplitude, LnSigma, LnGamma; e.g. @{ LnAmplitude = 0.5 }.</summary>
     [Parameter] public Hashtable? PriorScale { get; set; }
 
-    /// <summary>Multiplies the whole prior (0: none; large: the template). Ignored with -CrossValidate.</summary>
-    [Parameter] [ValidateRange(0, 1e12)] public double PriorStrength { get; set; } = 1;
+    /// <summary>Multiplies the whole prior (0: none; large: the template); default 1. Ignored with -CrossValidate.</summary>
+    [Parameter] [ValidateRange(0, 1e12)] public double PriorStrength { get; set; }
 
     /// <summary>Choose the prior strength by 4-fold cross-validation over interleaved pixels (slower: 20 extra fits).</summary>
     [Parameter] public SwitchParameter CrossValidate { get; set; }
@@ -80,37 +80,46 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
     /// <summary>The starting RV in km/s; without it a χ² search finds the start.</summary>
     [Parameter] public double? RadialVelocity { get; set; }
 
-    /// <summary>The half-width of the RV search, km/s.</summary>
-    [Parameter] [ValidateRange(1, 2000)] public double RadialVelocitySearch { get; set; } = 300;
+    /// <summary>The half-width of the RV search, km/s; default 300.</summary>
+    [Parameter] [ValidateRange(1, 2000)] public double RadialVelocitySearch { get; set; }
 
-    /// <summary>The starting v sin i, km/s.</summary>
-    [Parameter] [ValidateRange(0, 500)] public double Vsini { get; set; } = 2;
+    /// <summary>The starting v sin i, km/s; default 2.</summary>
+    [Parameter] [ValidateRange(0, 500)] public double Vsini { get; set; }
 
-    /// <summary>Linear limb-darkening coefficient ε of the rotation kernel.</summary>
-    [Parameter] [ValidateRange(0, 1)] public double LimbDarkening { get; set; } = 0.6;
+    /// <summary>Linear limb-darkening coefficient ε of the rotation kernel; default 0.6.</summary>
+    [Parameter] [ValidateRange(0, 1)] public double LimbDarkening { get; set; }
 
-    /// <summary>Degree of each order's Chebyshev continuum.</summary>
-    [Parameter] [ValidateRange(0, 30)] public int ContinuumDegree { get; set; } = 3;
+    /// <summary>Degree of each order's Chebyshev continuum; default 3 (cubic).</summary>
+    [Parameter] [ValidateRange(0, 30)] public int ContinuumDegree { get; set; }
 
     /// <summary>LevenbergMarquardt (default, fastest: Gauss–Newton through every stage), Lbfgs, or Adam (as blasé).</summary>
-    [Parameter] public TransferOptimizer Optimizer { get; set; } = TransferOptimizer.LevenbergMarquardt;
+    [Parameter] public TransferOptimizer Optimizer { get; set; }
 
-    /// <summary>Most iterations of the full fit.</summary>
-    [Parameter] [ValidateRange(1, 1_000_000)] public int MaxIterations { get; set; } = 200;
+    /// <summary>Most iterations of the full fit; default 200.</summary>
+    [Parameter] [ValidateRange(1, 1_000_000)] public int MaxIterations { get; set; }
 
     /// <summary>Auto takes a CUDA GPU for the forward model and its adjoint when one works (falling back to the CPU, with a verbose message); Cpu or Cuda force one. The Gauss–Newton Jacobian is formed on the CPU.</summary>
     [Parameter] public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
     protected override void ProcessRecord()
     {
-        var o = new TransferOptions
-        {
-            Free = Free.Aggregate(TransferParameters.None, (a, b) => a | b),
-            Prior = Prior, PriorStrength = PriorStrength, CrossValidate = CrossValidate,
-            ResolvingPower = ResolvingPower, ResolvingPowerSlope = ResolvingPowerSlope, RadialVelocity = RadialVelocity,
-            RadialVelocitySearchKms = RadialVelocitySearch, Vsini = Vsini, LimbDarkening = LimbDarkening, ContinuumDegree = ContinuumDegree,
-            BarycentricCorrectionKms = BarycentricCorrection, Optimizer = Optimizer, MaxIterations = MaxIterations, Device = Device,
-        };
+        // The defaults live in TransferOptions; only what the user bound is copied (the device policy is the cmdlets': Auto).
+        var o = new TransferOptions { Device = Device };
+        var bound = MyInvocation.BoundParameters;
+        if (bound.ContainsKey(nameof(Free))) o.Free = Free.Aggregate(TransferParameters.None, (a, b) => a | b);
+        if (bound.ContainsKey(nameof(Prior))) o.Prior = Prior;
+        if (bound.ContainsKey(nameof(PriorStrength))) o.PriorStrength = PriorStrength;
+        if (bound.ContainsKey(nameof(CrossValidate))) o.CrossValidate = CrossValidate;
+        if (bound.ContainsKey(nameof(ResolvingPower))) o.ResolvingPower = ResolvingPower;
+        if (bound.ContainsKey(nameof(ResolvingPowerSlope))) o.ResolvingPowerSlope = ResolvingPowerSlope;
+        if (bound.ContainsKey(nameof(RadialVelocity))) o.RadialVelocity = RadialVelocity;
+        if (bound.ContainsKey(nameof(RadialVelocitySearch))) o.RadialVelocitySearchKms = RadialVelocitySearch;
+        if (bound.ContainsKey(nameof(Vsini))) o.Vsini = Vsini;
+        if (bound.ContainsKey(nameof(LimbDarkening))) o.LimbDarkening = LimbDarkening;
+        if (bound.ContainsKey(nameof(ContinuumDegree))) o.ContinuumDegree = ContinuumDegree;
+        if (bound.ContainsKey(nameof(BarycentricCorrection))) o.BarycentricCorrectionKms = BarycentricCorrection;
+        if (bound.ContainsKey(nameof(Optimizer))) o.Optimizer = Optimizer;
+        if (bound.ContainsKey(nameof(MaxIterations))) o.MaxIterations = MaxIterations;
         try
         {
             ApplyPriorScale(o);
@@ -131,7 +140,7 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
             WriteVerbose($"{Spectrum.Name}: {result}; {result.LinesFitted} lines fitted, {result.LinesChanged} changed; {result.Iterations} iterations " +
                          $"({result.Evaluations} evaluations) in {result.Seconds:F2} s; {result.StopReason}; barycentric correction: {result.BarycentricCorrectionSource}");
             if (!result.Converged)
-                WriteWarning($"{Spectrum.Name}: the fit stopped at the iteration limit ({MaxIterations}) before converging; the RV, v sin i and their uncertainties are those of an unconverged point (raise -MaxIterations)");
+                WriteWarning($"{Spectrum.Name}: the fit stopped at the iteration limit ({o.MaxIterations}) before converging; the RV, v sin i and their uncertainties are those of an unconverged point (raise -MaxIterations)");
             WriteObject(result);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
