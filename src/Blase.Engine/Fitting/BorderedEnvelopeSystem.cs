@@ -26,8 +26,6 @@ public sealed class BorderedEnvelopeSystem
 
     public int N { get; }
     public int M { get; }
-    /// <summary>Entries of A stored (the envelope's size).</summary>
-    public long Envelope => _rows.Sum(r => (long)r.Length);
     /// <summary>B[i, b] at Border[i·M + b].</summary>
     public double[] Border { get; }
     /// <summary>D[a, b] at Corner[a·M + b].</summary>

@@ -71,7 +71,11 @@ internal sealed class GaussNewtonFit
     /// <summary>Builds JᵀWJ (+ prior curvature) and the gradient at (z, c); the model is evaluated there first.</summary>
     private (Fitting.BorderedEnvelopeSystem System, double[] GBand, double[] GBorder) Assemble(double[] z, double[] c)
     {
-        Value(z, c);
+        // One evaluation gives the model (for the Jacobian) and the adjoint gradient of ½χ² + prior for lines and bulk
+        // (exact whatever J's rounding).
+        SetContinua(c);
+        var gz = new double[_nz];
+        _obj.Value(z, gz, solveContinuum: false);
         var bulk = _obj.Bulk;
         double dFactor = DopplerShift.Factor(bulk.RadialVelocity);
         bool tellFree = _obj.Free.HasFlag(TransferParameters.Telluric);
@@ -146,8 +150,6 @@ internal sealed class GaussNewtonFit
             }
         }
         // The prior: its gradient and curvature on the line coordinates.
-        var gz = new double[_nz];
-        _obj.Value(z, gz, solveContinuum: false); // the adjoint gradient of ½χ² + prior for lines and bulk (exact whatever J's rounding)
         for (int i = 0; i < _nz; i++)
         {
             if (_bandOf[i] < 0) continue;

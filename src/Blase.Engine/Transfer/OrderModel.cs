@@ -104,7 +104,8 @@ internal sealed class OrderModel : IDisposable
         return keep.ToArray();
     }
 
-    private static LineModel Subset(LineModel m, int[] idx) =>
+    /// <summary>A model of some of <paramref name="m"/>'s lines (copies of their parameters), without its continuum.</summary>
+    internal static LineModel Subset(LineModel m, int[] idx) =>
         new(idx.Select(j => m.Center[j]).ToArray(), idx.Select(j => m.LnAmplitude[j]).ToArray(),
             idx.Select(j => m.LnSigma[j]).ToArray(), idx.Select(j => m.LnGamma[j]).ToArray(), m.Profile, m.Mode)
         { Tolerance = m.Tolerance };
@@ -284,12 +285,11 @@ internal sealed class OrderModel : IDisposable
             }
 
         // v sin i: C·W·(T·(dw/dv ⊛ S)); ln R: C·(dW/d ln R)·F.
-        var rotD = new RotationalBroadening(bulk.Vsini, _epsilon, Grid.StepKms);
         Array.Clear(r);
         for (int k = from; k < to; k++)
         {
             double sum = 0;
-            for (int t = -h; t <= h; t++) sum += rotD.Derivative[t + h] * _s[k - t];
+            for (int t = -h; t <= h; t++) sum += _rotation.Derivative[t + h] * _s[k - t];
             r[k] = sum * _t[k] * (bulk.VsiniParameter < 0 ? -1 : 1);
         }
         Array.Clear(vsiniColumn);

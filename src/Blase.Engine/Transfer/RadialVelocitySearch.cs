@@ -71,8 +71,7 @@ internal static class RadialVelocitySearch
         Array.Fill(s, 1.0);
         if (lines.Length > 0)
         {
-            var sub = new LineModel(lines.Select(j => star.Center[j]).ToArray(), lines.Select(j => star.LnAmplitude[j]).ToArray(),
-                lines.Select(j => star.LnSigma[j]).ToArray(), lines.Select(j => star.LnGamma[j]).ToArray(), star.Profile, star.Mode) { Tolerance = star.Tolerance };
+            var sub = OrderModel.Subset(star, lines);
             using var k = new LineKernels(sub, w, o.Threads);
             var ln = k.LogFlux();
             for (int i = 0; i < s.Length; i++) s[i] = Math.Exp(ln[i]);
