@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using Blase.Engine.Fitting;
 using Blase.Engine.IO.Formats;
+using Blase.Engine.Lines;
 using Blase.Engine.Spectra;
 using Blase.Engine.Transfer;
 
 /// <summary>
 /// Clones a template over the data's range (±15 Å) and transfers it to the data: one JSON line with seconds (the whole fit,
 /// clone excluded; min and median over --repeat runs), clone_seconds, iterations, rv, rv_sigma, rv_barycentric, vsini,
-/// resolving_power, rms, lines, device; with --per-order, also one fit per order (order, rv, rv_sigma) and the reduced χ² of
+/// resolving_power, rms, lines, device; --telluric FILE fits a telluric line model cloned from FILE with the star; with --per-order, also one fit per order (order, rv, rv_sigma) and the reduced χ² of
 /// the per-order RVs about the joint one.
 /// </summary>
 internal static class TransferBench
@@ -25,6 +26,15 @@ internal static class TransferBench
         var sw = Stopwatch.StartNew();
         var clone = Cloner.Clone(template, new CloneOptions { Teff = o.Get("teff") is { } t ? double.Parse(t) : null, Normalized = o.Flags.Contains("normalized") });
         double cloneSeconds = sw.Elapsed.TotalSeconds;
+        // --telluric: a transmission spectrum (e.g. the TelFit HPF template) cloned in log (opacity) mode over the data's
+        // range, fitted with the star (its lines free), as the Goldilocks telluric test does.
+        LineModel? telluric = null;
+        if (o.Get("telluric") is { } tellPath)
+        {
+            var transmission = SpectrumReader.Read(tellPath)[0].ToUnit(WavelengthUnit.Angstrom);
+            telluric = Cloner.Clone(transmission.Crop(Math.Max(transmission.MinWavelength, data.MinWavelength - 2), Math.Min(transmission.MaxWavelength, data.MaxWavelength + 2)),
+                new CloneOptions { Normalized = true, Mode = CombinationMode.Log, Prominence = o.Number("telluric-prominence", 0.005) });
+        }
 
         var options = new TransferOptions
         {
@@ -32,8 +42,10 @@ internal static class TransferBench
             ResolvingPower = o.Number("r", 55_000),
             Optimizer = Enum.Parse<TransferOptimizer>(o.Get("optimizer") ?? "LevenbergMarquardt", ignoreCase: true),
             Threads = o.Get("threads") is { } th ? int.Parse(th) : null,
+            RadialVelocity = o.Get("rv") is { } rv ? double.Parse(rv) : null,
         };
         if (o.Get("free") is { } free) options.Free = Enum.Parse<TransferParameters>(free, ignoreCase: true);
+        if (telluric is not null) options.Free |= TransferParameters.Telluric;
         if (o.Get("max-iterations") is { } mi) options.MaxIterations = int.Parse(mi);
         if (o.Get("tolerance") is { } tol) options.Tolerance = double.Parse(tol);
         options.Device = (o.Get("device") ?? "cpu") switch
@@ -49,7 +61,7 @@ internal static class TransferBench
         for (int k = 0; k < repeat; k++)
         {
             sw.Restart();
-            r = Transfer.Fit(data, clone, null, options, o.Flags.Contains("trace") ? p => Console.Error.WriteLine($"{p.Stage} {p.Iteration} {p.Objective:R} {p.Elapsed.TotalSeconds:F2}") : null);
+            r = Transfer.Fit(data, clone, telluric, options, o.Flags.Contains("trace") ? p => Console.Error.WriteLine($"{p.Stage} {p.Iteration} {p.Objective:R} {p.Elapsed.TotalSeconds:F2}") : null);
             times.Add(sw.Elapsed.TotalSeconds);
         }
         times.Sort();
@@ -61,8 +73,8 @@ internal static class TransferBench
             // χ² ladder can lock onto a neighbouring minimum where tellurics or template mismatch dominate (seen in HPF orders 7–9).
             var alone = options.Copy();
             alone.RadialVelocity ??= r.RadialVelocity;
-            var fits = r.Orders.Select(q => (Number: q.Order, Fit: Transfer.Fit(data.SelectOrders(new[] { q.Order }), clone, null, alone))).ToList();
-            perOrder = fits.Select(f => new { order = f.Number, rv = f.Fit.RadialVelocity, rv_sigma = f.Fit.RadialVelocityError, vsini = f.Fit.Vsini, rms = f.Fit.ResidualRms, reduced_chi2 = f.Fit.ReducedChiSquare, seconds = f.Fit.Seconds }).ToList();
+            var fits = r.Orders.Select(q => (Number: q.Order, Fit: Transfer.Fit(data.SelectOrders(new[] { q.Order }), clone, telluric, alone))).ToList();
+            perOrder = fits.Select(f => new { order = f.Number, rv = f.Fit.RadialVelocity, rv_sigma = f.Fit.RadialVelocityError, rv_sigma_curvature = f.Fit.RadialVelocityErrorCurvature, vsini = f.Fit.Vsini, rms = f.Fit.ResidualRms, reduced_chi2 = f.Fit.ReducedChiSquare, seconds = f.Fit.Seconds }).ToList();
             scatterChi2 = fits.Sum(f => Math.Pow((f.Fit.RadialVelocity - r.RadialVelocity) / f.Fit.RadialVelocityError, 2)) / Math.Max(1, fits.Count - 1);
         }
         Json.Emit(new
@@ -79,6 +91,9 @@ internal static class TransferBench
             evaluations = r.Evaluations,
             rv = r.RadialVelocity,
             rv_sigma = r.RadialVelocityError,
+            rv_sigma_curvature = r.RadialVelocityErrorCurvature,
+            error_scale = r.ErrorScale,
+            error_method = r.ErrorMethod,
             rv_barycentric = r.BarycentricRadialVelocity,
             barycentric_correction = r.BarycentricCorrection,
             barycentric_source = r.BarycentricCorrectionSource,
@@ -88,6 +103,7 @@ internal static class TransferBench
             rms = r.ResidualRms,
             reduced_chi2 = r.ReducedChiSquare,
             lines = r.LinesFitted,
+            telluric_lines = telluric?.Count ?? 0,
             lines_changed = r.LinesChanged,
             fine_step_kms = r.FineStepKms,
             fine_points = r.FinePoints,

@@ -14,8 +14,10 @@ namespace Blase.Cmdlets.Transfer;
 /// Gaussian line-spread function of resolving power R, integrates over each data pixel and multiplies by a Chebyshev continuum
 /// per order, then fits the free parameters (-Free) to the data with χ² and a prior that pulls each line toward its cloned value.
 /// All orders (or -Order) are fitted jointly with one RV, v sin i and line list. Without -RadialVelocity, a χ² search over
-/// ±-RadialVelocitySearch km/s finds the start. The result carries RV ± σ, v sin i ± σ (from the curvature at the optimum,
-/// lines profiled), R, χ², the residual RMS, per-order results, the model spectrum and the updated line model; Get-BlaseLine on
+/// ±-RadialVelocitySearch km/s finds the start. The result carries RV ± σ, v sin i ± σ (lines and continua marginalized: the
+/// curvature at the optimum scaled by √(χ²/ν), or the robust sandwich estimate from the residuals when that is larger, as it is
+/// where the template does not match the star; ErrorMethod says which), R, χ², the residual RMS, per-order results, the model
+/// spectrum and the updated line model; Get-BlaseLine on
 /// it lists every line before and after. The barycentric correction comes from the header (HPF's BRVCORR) unless
 /// -BarycentricCorrection gives one; -BarycentricCorrection 0 applies none (for spectra already in the barycentric frame).</para>
 /// </summary>

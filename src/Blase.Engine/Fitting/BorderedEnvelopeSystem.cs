@@ -38,8 +38,9 @@ public sealed class BorderedEnvelopeSystem
         _rows[i][j - _first[i]] += v;
     }
 
-    /// <summary>Solves with the diagonal scaled by (1 + λ) (Levenberg–Marquardt damping); null when not positive definite.</summary>
-    public (double[] X, double[] Y, double[] BorderInverse)? Solve(double[] f, double[] h, double lambda)
+    /// <summary>Factors the system with the diagonal scaled by (1 + λ) (Levenberg–Marquardt damping); null when it is not
+    /// positive definite.</summary>
+    public Factorization? Factor(double lambda)
     {
         var l = _rows.Select(r => (double[])r.Clone()).ToArray();
         for (int i = 0; i < N; i++) l[i][i - _first[i]] = l[i][i - _first[i]] * (1 + lambda) + 1e-12;
@@ -61,42 +62,17 @@ public sealed class BorderedEnvelopeSystem
                 else li[j - fi] = s / lj[j - fj];
             }
         }
-        double[] SolveA(double[] rhs)
-        {
-            var y = (double[])rhs.Clone();
-            for (int i = 0; i < N; i++)
-            {
-                double s = y[i];
-                int fi = _first[i];
-                for (int k = fi; k < i; k++) s -= l[i][k - fi] * y[k];
-                y[i] = s / l[i][i - fi];
-            }
-            for (int i = N - 1; i >= 0; i--)
-            {
-                y[i] /= l[i][i - _first[i]];
-                double yi = y[i];
-                int fi = _first[i];
-                for (int k = fi; k < i; k++) y[k] -= l[i][k - fi] * yi;
-            }
-            return y;
-        }
-        var aInvF = SolveA(f);
+        var f = new Factorization(this, l);
         var aInvB = new double[M][];
-        for (int b = 0; b < M; b++) aInvB[b] = SolveA(Enumerable.Range(0, N).Select(i => Border[i * M + b]).ToArray());
+        for (int b = 0; b < M; b++) aInvB[b] = f.SolveA(Enumerable.Range(0, N).Select(i => Border[i * M + b]).ToArray());
         var s2 = new double[M * M];
-        var rhs2 = new double[M];
         for (int a = 0; a < M; a++)
-        {
-            double r = h[a];
-            for (int i = 0; i < N; i++) r -= Border[i * M + a] * aInvF[i];
-            rhs2[a] = r;
             for (int b = 0; b < M; b++)
             {
                 double v = Corner[a * M + b] * (a == b ? 1 + lambda : 1) + (a == b ? 1e-12 : 0);
                 for (int i = 0; i < N; i++) v -= Border[i * M + a] * aInvB[b][i];
                 s2[a * M + b] = v;
             }
-        }
         var inv = new double[M * M];
         for (int c = 0; c < M; c++)
         {
@@ -104,10 +80,67 @@ public sealed class BorderedEnvelopeSystem
             if (!DenseSolver.Solve((double[])s2.Clone(), e, M)) return null;
             for (int r = 0; r < M; r++) inv[r * M + c] = e[r];
         }
-        var y2 = new double[M];
-        for (int a = 0; a < M; a++) for (int b = 0; b < M; b++) y2[a] += inv[a * M + b] * rhs2[b];
-        var x = aInvF;
-        for (int b = 0; b < M; b++) for (int i = 0; i < N; i++) x[i] -= aInvB[b][i] * y2[b];
-        return (x, y2, inv);
+        f.Complete(aInvB, inv);
+        return f;
+    }
+
+    /// <summary>Solves once: <see cref="Factor"/> then <see cref="Factorization.Solve"/>; null when not positive definite.</summary>
+    public (double[] X, double[] Y)? Solve(double[] f, double[] h, double lambda) => Factor(lambda)?.Solve(f, h);
+
+    /// <summary>The envelope Cholesky factor of A and the inverse Schur complement of the border: solves cost no further
+    /// factoring.</summary>
+    public sealed class Factorization
+    {
+        private readonly BorderedEnvelopeSystem _sys;
+        private readonly double[][] _l;
+        private double[][] _aInvB = Array.Empty<double[]>();
+
+        internal Factorization(BorderedEnvelopeSystem sys, double[][] l) { _sys = sys; _l = l; }
+
+        internal void Complete(double[][] aInvB, double[] borderInverse) { _aInvB = aInvB; BorderInverse = borderInverse; }
+
+        /// <summary>S⁻¹ = (D − BᵀA⁻¹B)⁻¹, M×M row-major: the border's covariance with the main block marginalized.</summary>
+        public double[] BorderInverse { get; private set; } = Array.Empty<double>();
+
+        internal double[] SolveA(double[] rhs)
+        {
+            var first = _sys._first;
+            var l = _l;
+            var y = (double[])rhs.Clone();
+            for (int i = 0; i < y.Length; i++)
+            {
+                double s = y[i];
+                int fi = first[i];
+                for (int k = fi; k < i; k++) s -= l[i][k - fi] * y[k];
+                y[i] = s / l[i][i - fi];
+            }
+            for (int i = y.Length - 1; i >= 0; i--)
+            {
+                y[i] /= l[i][i - first[i]];
+                double yi = y[i];
+                int fi = first[i];
+                for (int k = fi; k < i; k++) y[k] -= l[i][k - fi] * yi;
+            }
+            return y;
+        }
+
+        /// <summary>[A B; Bᵀ D][x; y] = [f; h] (with the damping the factor was made with).</summary>
+        public (double[] X, double[] Y) Solve(double[] f, double[] h)
+        {
+            int n = _sys.N, m = _sys.M;
+            var border = _sys.Border;
+            var x = SolveA(f);
+            var rhs2 = new double[m];
+            for (int a = 0; a < m; a++)
+            {
+                double r = h[a];
+                for (int i = 0; i < n; i++) r -= border[i * m + a] * x[i];
+                rhs2[a] = r;
+            }
+            var y = new double[m];
+            for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) y[a] += BorderInverse[a * m + b] * rhs2[b];
+            for (int b = 0; b < m; b++) for (int i = 0; i < n; i++) x[i] -= _aInvB[b][i] * y[b];
+            return (x, y);
+        }
     }
 }

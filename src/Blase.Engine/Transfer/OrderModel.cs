@@ -55,10 +55,9 @@ internal sealed class OrderModel : IDisposable
             }
             catch
             {
+                _starDevice?.Dispose();
                 _device?.Dispose();
                 _starKernels.Dispose();
-        _starDevice?.Dispose();
-        _device?.Dispose();
                 throw;
             }
         }

@@ -8,7 +8,8 @@ namespace Blase.Engine.Transfer;
 /// Fits a cloned line model to an observed spectrum (blasé's transfer): RV, v sin i, R, a continuum per order and every
 /// line's properties at once, with a prior pulling each line toward its cloned value. All orders are fitted jointly with
 /// shared RV, v sin i and lines. Stages: a χ² ladder in RV (unless a start is given); the bulk parameters with the lines
-/// frozen; then everything free; then uncertainties from the curvature (<see cref="Curvature"/>).
+/// frozen; then everything free; then uncertainties: with Levenberg–Marquardt, the sandwich (robust) estimate of
+/// <see cref="GaussNewtonFit.BulkErrors"/>; with the other optimizers, the curvature (<see cref="Curvature"/>) scaled by √(χ²/ν).
 /// </summary>
 public static class Transfer
 {
@@ -118,11 +119,14 @@ public static class Transfer
             Fitting.MinimizationResult r2;
             double[] errs;
             int[] present;
+            BulkUncertainty? robust = null;
             if (o.Optimizer == TransferOptimizer.LevenbergMarquardt)
             {
                 var gn = new GaussNewtonFit(obj);
                 r2 = gn.Minimize(o, (it, f) => Report("all parameters", it, f), cancel);
-                (present, errs) = gn.BulkErrors();
+                robust = gn.BulkErrors();
+                present = robust.Coordinates;
+                errs = robust.Curvature;
             }
             else
             {
@@ -146,7 +150,15 @@ public static class Transfer
             double Err(TransferParameters p)
             {
                 int k = Array.IndexOf(present, obj.IndexOf(p));
-                return k < 0 ? double.NaN : errs[k] * scale;
+                if (k < 0) return double.NaN;
+                // The larger of the two: on white noise the sandwich runs a little low (the free lines absorb part of the
+                // noise, which the residuals then lack), and where the template does not match it is the honest one.
+                return robust is { } r && double.IsFinite(r.Sandwich[k]) ? Math.Max(r.Sandwich[k], errs[k] * scale) : errs[k] * scale;
+            }
+            double CurvatureErr(TransferParameters p)
+            {
+                int k = Array.IndexOf(present, obj.IndexOf(p));
+                return k < 0 ? double.NaN : errs[k];
             }
 
             // Results: per order, the model spectrum, the frame.
@@ -201,7 +213,9 @@ public static class Transfer
                 NoiseRms = nRes > 0 && orders.All(q => q.Uncertainty is not null) ? Math.Sqrt(sumNoise / nRes) : double.NaN,
                 ChiSquare = chi2,
                 DegreesOfFreedom = dof,
-                ErrorScale = scale,
+                ErrorScale = robust is null ? scale : Err(TransferParameters.RadialVelocity) / CurvatureErr(TransferParameters.RadialVelocity),
+                ErrorMethod = robust is null ? "curvature × √(χ²/ν)" : $"max(sandwich ({robust.Block}-px blocks), curvature × √(χ²/ν))",
+                RadialVelocityErrorCurvature = CurvatureErr(TransferParameters.RadialVelocity),
                 PriorStrength = alpha,
                 PriorStrengthChosenBy = chosenBy,
                 LinesFitted = fitted.Count,

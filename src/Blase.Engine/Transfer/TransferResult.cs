@@ -32,8 +32,12 @@ public sealed class TransferResult
     public required string Template { get; init; }
     /// <summary>The fitted RV in the data's frame (km/s), before any barycentric correction.</summary>
     public double RadialVelocity { get; init; }
-    /// <summary>1σ of <see cref="RadialVelocity"/> from the curvature of the objective, lines and continuum profiled; scaled by √(χ²/ν) when that exceeds 1.</summary>
+    /// <summary>1σ of <see cref="RadialVelocity"/> with lines and continuum marginalized, by <see cref="ErrorMethod"/>: the
+    /// curvature scaled by √(χ²/ν) when that exceeds 1, and after Levenberg–Marquardt the sandwich (robust to residuals that
+    /// are structured, as a template mismatch leaves them) when that is larger.</summary>
     public double RadialVelocityError { get; init; }
+    /// <summary>1σ of RV from the curvature alone (right only for white noise of the stated σ and a perfect template).</summary>
+    public double RadialVelocityErrorCurvature { get; init; }
     public double Vsini { get; init; }
     public double VsiniError { get; init; }
     public double ResolvingPower { get; init; }
@@ -53,8 +57,11 @@ public sealed class TransferResult
     public double ChiSquare { get; init; }
     public int DegreesOfFreedom { get; init; }
     public double ReducedChiSquare => DegreesOfFreedom > 0 ? ChiSquare / DegreesOfFreedom : double.NaN;
-    /// <summary>The factor the uncertainties were multiplied by (√(χ²/ν) when above 1, else 1).</summary>
+    /// <summary>How far the reported RV error exceeds the curvature's: √(χ²/ν) (at least 1) for the curvature method; the
+    /// sandwich's ratio when the sandwich is larger; it grows with the residuals' size and structure.</summary>
     public double ErrorScale { get; init; } = 1;
+    /// <summary>How the uncertainties were estimated.</summary>
+    public string ErrorMethod { get; init; } = "";
     public double PriorStrength { get; init; }
     public required string PriorStrengthChosenBy { get; init; }
     public int LinesFitted { get; init; }
