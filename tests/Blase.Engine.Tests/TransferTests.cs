@@ -145,6 +145,29 @@ public class TransferTests
     }
 
     [Fact]
+    public void A_stop_request_keeps_the_best_point_reached_and_says_it_did_not_converge()
+    {
+        var pixels = TestData.Grid(8650, 8675, 0.06);
+        var template = ObservationSimulator.SyntheticLines(80, 8649, 8676, 12);
+        var data = new Spectrum(new[] { ObservationSimulator.Observe(template, pixels, 20, 5, 0.6, 55_000, w => 1, 200, 5) });
+        using var stop = new CancellationTokenSource();
+        var objectives = new List<double>();
+        var r = Blase.Engine.Transfer.Transfer.Fit(data, template, null, new TransferOptions { BarycentricCorrectionKms = 0 }, p =>
+        {
+            if (p.Stage != "all parameters") return;
+            objectives.Add(p.Objective);
+            if (p.Iteration == 2) stop.Cancel(); // as Ctrl+C or -TimeLimit would, mid-fit
+        }, stop.Token);
+        Assert.True(r.StoppedOnRequest);
+        Assert.False(r.Converged);
+        Assert.Equal(2, objectives.Count);
+        // The point reached: its ½χ² is at most the objective there (½χ² + the prior), below the first iteration's.
+        Assert.True(r.ChiSquare / 2 <= objectives[^1] * (1 + 1e-9) && objectives[^1] < objectives[0], $"½χ² {r.ChiSquare / 2}, objectives {string.Join(", ", objectives)}");
+        Assert.InRange(r.RadialVelocity, 19.5, 20.5);
+        Assert.True(double.IsFinite(r.RadialVelocityError));
+    }
+
+    [Fact]
     public void The_prior_strength_moves_between_the_data_and_the_template()
     {
         var pixels = TestData.Grid(8650, 8670, 0.06);

@@ -103,6 +103,10 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
     /// <summary>Auto takes a CUDA GPU for the forward model and its adjoint when one works (falling back to the CPU, with a verbose message); Cpu or Cuda force one. The Gauss–Newton Jacobian is formed on the CPU.</summary>
     [Parameter] public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
+    /// <summary>Stop the full fit after this many seconds and return the best point reached (its uncertainties are those of an
+    /// unconverged point; a warning says so). Ctrl+C stops the same way, but PowerShell then takes no more output.</summary>
+    [Parameter] [ValidateRange(0.001, 1e7)] public double? TimeLimit { get; set; }
+
     protected override void ProcessRecord()
     {
         // The defaults live in TransferOptions; only what the user bound is copied (the device policy is the cmdlets': Auto).
@@ -126,7 +130,7 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
         {
             ApplyPriorScale(o);
             var data = Order is null ? Spectrum : Spectrum.SelectOrders(Order);
-            _cancel = new CancellationTokenSource();
+            _cancel = TimeLimit is double limit ? new CancellationTokenSource(TimeSpan.FromSeconds(limit)) : new CancellationTokenSource();
             var progress = new ProgressRecord(3, $"Invoke-BlaseTransfer {Spectrum.Name}", "starting");
             var last = DateTime.MinValue;
             var result = Engine.Transfer.Transfer.Fit(data, Model, Telluric, o, p =>
@@ -142,7 +146,9 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
             WriteVerbose($"{Spectrum.Name}: {result}; {result.LinesFitted} lines fitted, {result.LinesChanged} changed; {result.Iterations} iterations " +
                          $"({result.Evaluations} evaluations) in {result.Seconds:F2} s; {result.StopReason}; barycentric correction: {result.BarycentricCorrectionSource}");
             if (!result.Converged)
-                WriteWarning($"{Spectrum.Name}: the fit stopped at the iteration limit ({o.MaxIterations}) before converging; the RV, v sin i and their uncertainties are those of an unconverged point (raise -MaxIterations)");
+                WriteWarning(result.StoppedOnRequest
+                    ? $"{Spectrum.Name}: the fit stopped at the time limit ({TimeLimit} s) before converging; the RV, v sin i and their uncertainties are those of an unconverged point (raise -TimeLimit)"
+                    : $"{Spectrum.Name}: the fit stopped at the iteration limit ({o.MaxIterations}) before converging; the RV, v sin i and their uncertainties are those of an unconverged point (raise -MaxIterations)");
             WriteObject(result);
         }
         catch (Exception e) when (e is not PipelineStoppedException)

@@ -172,11 +172,12 @@ internal sealed class GaussNewtonFit
         int it, evals = 1;
         for (it = 1; it <= o.MaxIterations; it++)
         {
-            cancel.ThrowIfCancellationRequested();
+            // A stop request (Ctrl+C, a time limit) keeps the point reached: every accepted step lowered the objective.
+            if (cancel.IsCancellationRequested) { reason = StoppedOnRequest; it--; break; }
             var (sys, gb, gd, _) = Assemble(z, c);
             evals += 2;
             bool accepted = false;
-            for (int attempt = 0; attempt < 12 && !accepted; attempt++)
+            for (int attempt = 0; attempt < 12 && !accepted && !cancel.IsCancellationRequested; attempt++)
             {
                 var sol = sys.Solve(gb.Select(v => -v).ToArray(), gd.Select(v => -v).ToArray(), lambda);
                 if (sol is null) { lambda *= 10; continue; }
@@ -196,6 +197,7 @@ internal sealed class GaussNewtonFit
             }
             history.Add(f);
             progress(it, f);
+            if (!accepted && cancel.IsCancellationRequested) { reason = StoppedOnRequest; break; }
             if (!accepted) { reason = "no step lowers the objective (converged)"; break; }
             if (history.Count > o.Patience && history[^(o.Patience + 1)] - f <= o.Tolerance * Math.Abs(history[^(o.Patience + 1)]))
             {
@@ -204,8 +206,10 @@ internal sealed class GaussNewtonFit
             }
         }
         Value(z, c);
-        return new Fitting.MinimizationResult(z, f, Math.Min(it, o.MaxIterations), evals, reason);
+        return new Fitting.MinimizationResult(z, f, Math.Min(it, o.MaxIterations), evals, reason) { Cancelled = reason == StoppedOnRequest };
     }
+
+    private const string StoppedOnRequest = "stopped on request (Ctrl+C or the time limit); the best point so far was kept";
 
     /// <summary>Largest move of one whitened coordinate per step (three prior scales for a line): larger steps overshoot
     /// on blended lines and need more iterations (measured on WASP-69: 10 iterations to χ²/2 = 22,500 at 3, 20 at 10).</summary>

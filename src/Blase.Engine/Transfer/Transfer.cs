@@ -92,7 +92,7 @@ public static class Transfer
             var stage1 = new TransferObjective(models.ToArray(), star, star0, tell, tell0, bulk, bulkFree, o, o.PriorStrength);
             // A handful of parameters with the continuum profiled: L-BFGS needs no Jacobian of every line here.
             var r1 = Fitting.Lbfgs.Minimize((z, g) => stage1.Value(z, g), stage1.Current(),
-                new Fitting.LbfgsOptions { MaxIterations = o.MaxIterations, FunctionTolerance = 1e-9, Patience = 5 }, (it, f) => Report("bulk parameters", it, f), cancel);
+                new Fitting.LbfgsOptions { MaxIterations = o.MaxIterations, FunctionTolerance = 1e-9, Patience = 5, ReturnOnCancel = true }, (it, f) => Report("bulk parameters", it, f), cancel);
             stage1.Apply(r1.X);
             iterations += r1.Iterations; evaluations += stage1.Evaluations;
 
@@ -231,7 +231,8 @@ public static class Transfer
                 Evaluations = evaluations,
                 Seconds = sw.Elapsed.TotalSeconds,
                 StopReason = stop,
-                Converged = r2.Iterations < o.MaxIterations,
+                Converged = r2.Iterations < o.MaxIterations && !r2.Cancelled,
+                StoppedOnRequest = r2.Cancelled,
                 Device = models[0].Device,
                 FineStepKms = stepKms,
                 FinePoints = models.Sum(m => (long)m.Grid.Count),
@@ -250,7 +251,7 @@ public static class Transfer
             TransferOptimizer.Adam => Adam(obj, z0, o, progress, cancel),
             TransferOptimizer.LevenbergMarquardt => new GaussNewtonFit(obj).Minimize(o, progress, cancel),
             _ => Fitting.Lbfgs.Minimize((z, g) => obj.Value(z, g), z0,
-                new Fitting.LbfgsOptions { MaxIterations = o.MaxIterations, FunctionTolerance = o.Tolerance, Patience = o.Patience, Memory = 12 }, progress, cancel, precondition),
+                new Fitting.LbfgsOptions { MaxIterations = o.MaxIterations, FunctionTolerance = o.Tolerance, Patience = o.Patience, Memory = 12, ReturnOnCancel = true }, progress, cancel, precondition),
         };
 
     // Adam on the whitened coordinates (Kingma & Ba 2015), kept for comparison with blasé; L-BFGS is the default.

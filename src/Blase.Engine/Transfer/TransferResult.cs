@@ -80,8 +80,10 @@ public sealed class TransferResult
     public int Evaluations { get; init; }
     public double Seconds { get; init; }
     public required string StopReason { get; init; }
-    /// <summary>False when the fit stopped at the iteration limit: the parameters and their uncertainties are then those of an unconverged point.</summary>
+    /// <summary>False when the fit stopped at the iteration limit or on request: the parameters and their uncertainties are then those of an unconverged point.</summary>
     public bool Converged { get; init; }
+    /// <summary>The fit was stopped on request (a time limit, Ctrl+C) and kept the best point reached.</summary>
+    public bool StoppedOnRequest { get; init; }
     public required string Device { get; init; }
     public double FineStepKms { get; init; }
     public long FinePoints { get; init; }
