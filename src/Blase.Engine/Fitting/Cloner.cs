@@ -107,13 +107,13 @@ public static partial class Cloner
                 using var trainer = new Compute.GpuTrainer(gpu, target, weight);
                 return trainer.Fit(o, progress, cancel);
             }
-            return Trainer.Fit(new CloneObjective(kernels, target, weight), o, progress, cancel);
+            return Trainer.Fit(new CloneObjective(kernels, target, weight, o.Threads), o, progress, cancel);
         }
         catch (Exception e) when (kernels is not LineKernels && e is not OperationCanceledException)
         {
             int done = (e as TrainingFailedException)?.Report.Epochs ?? 0;
             note($"{e.Message}; continued on the CPU");
-            var rest = Trainer.Fit(new CloneObjective(new LineKernels(model, kernels.Wavelength, o.Threads), target, weight),
+            var rest = Trainer.Fit(new CloneObjective(new LineKernels(model, kernels.Wavelength, o.Threads), target, weight, o.Threads),
                 o.WithEpochs(Math.Max(1, o.Epochs - done)), progress, cancel);
             rest.StopReason = $"{e.Message}; then on the CPU: {rest.StopReason}";
             rest.Epochs += done;
