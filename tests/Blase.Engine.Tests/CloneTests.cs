@@ -72,6 +72,33 @@ public class CloneTests
     }
 
     [Fact]
+    public void A_clone_gives_the_same_bits_on_one_two_and_three_threads()
+    {
+        // Blended lines (several per window) and a curved continuum, so every split of the work cuts through windows.
+        var wave = TestData.Grid(6000, 6020, 0.01);
+        var rng = new Random(17);
+        int n = 80;
+        var truth = new LineModel(
+            Enumerable.Range(0, n).Select(i => 6000.3 + i * 0.245 + 0.05 * rng.NextDouble()).ToArray(),
+            Enumerable.Range(0, n).Select(_ => Math.Log(0.002 + 0.03 * rng.NextDouble())).ToArray(),
+            Enumerable.Range(0, n).Select(_ => Math.Log(0.02 + 0.03 * rng.NextDouble())).ToArray(),
+            Enumerable.Range(0, n).Select(_ => Math.Log(0.01 + 0.03 * rng.NextDouble())).ToArray(),
+            ProfileShape.PseudoVoigt, CombinationMode.Linear, new[] { 1.0, 0.01, -0.005 }, 6000, 6020);
+        var target = truth.Evaluate(wave).Select((f, i) => f + 1e-3 * Math.Sin(0.7 * i)).ToArray();
+        var found = LineFinder.Find(wave, target, 0.002);
+        double[] Fit(int threads)
+        {
+            var model = LineFinder.InitialModel(found, wave[0], wave[^1], continuumDegree: 2);
+            var report = Trainer.Fit(new CloneObjective(model, wave, target, threads: threads), new TrainingOptions { Epochs = 15, Tolerance = 0, Threads = threads });
+            Assert.Equal(15, report.Epochs);
+            return new CloneObjective(model, wave, target).GetParameters();
+        }
+        var one = Fit(1);
+        Assert.Equal(one, Fit(2));
+        Assert.Equal(one, Fit(3));
+    }
+
+    [Fact]
     public void Cancellation_stops_and_keeps_the_best_parameters()
     {
         var wave = TestData.Grid(6000, 6020, 0.01);

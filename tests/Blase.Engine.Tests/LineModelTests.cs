@@ -73,6 +73,38 @@ public class LineModelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Kernels_give_the_same_bits_on_any_thread_count(ProfileShape profile, CombinationMode mode)
+    {
+        var wave = TestData.Grid(6000, 6010, 0.01);
+        var rng = new Random(2);
+        int n = 40;
+        var model = new LineModel(
+            Enumerable.Range(0, n).Select(i => 6000.1 + i * 0.245 + 0.05 * rng.NextDouble()).ToArray(),
+            Enumerable.Range(0, n).Select(_ => Math.Log(0.002 + 0.05 * rng.NextDouble())).ToArray(),
+            Enumerable.Range(0, n).Select(_ => Math.Log(0.02 + 0.03 * rng.NextDouble())).ToArray(),
+            Enumerable.Range(0, n).Select(_ => Math.Log(0.01 + 0.03 * rng.NextDouble())).ToArray(), profile, mode);
+        var q = wave.Select((_, i) => Math.Sin(0.3 * i)).ToArray();
+        var h = wave.Select((_, i) => 1 + 0.5 * Math.Cos(0.2 * i)).ToArray();
+        (double[] LnS, double[] Grad, double[] Blocks) Run(int threads)
+        {
+            var k = new LineKernels(model, wave, threads);
+            var grad = new double[4 * n];
+            var blocks = new double[10 * n];
+            k.Gradient(q, h, grad, blocks);
+            return (k.LogFlux(), grad, blocks);
+        }
+        var one = Run(1);
+        foreach (int threads in new[] { 2, 5 })
+        {
+            var other = Run(threads);
+            Assert.Equal(one.LnS, other.LnS);
+            Assert.Equal(one.Grad, other.Grad);
+            Assert.Equal(one.Blocks, other.Blocks);
+        }
+    }
+
     private static LineModel Model(ProfileShape p, CombinationMode m, double[] c, double[] a, double[] s, double[] g, double[] cont) =>
         new(c, a.Select(v => Math.Log(v)).ToArray(), s.Select(v => Math.Log(v)).ToArray(), g.Select(v => Math.Log(v)).ToArray(), p, m, cont, 6000, 6003) { WingCut = 100000 };
 }
