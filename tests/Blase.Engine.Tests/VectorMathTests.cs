@@ -44,4 +44,21 @@ public class VectorMathTests
         Assert.True(MaxRelativeError(VectorMath.Log, Math.Log, xs.Where(x => x != 1)) <= 1e-14);
         Assert.Equal(0.0, VectorMath.Log(Vector256<double>.One)[0]);
     }
+
+    [Fact]
+    public void Log1m_is_the_exact_ln_of_1_minus_u()
+    {
+        var rng = new Random(9);
+        // Against ln(1 − u) written independently: its whole series, smallest terms first, where u is small; Math.Log of
+        // the (exactly representable) 1 − u on a grid of u = k/2²⁰ elsewhere.
+        static double Series(double u) { double sum = 0; for (int k = 40; k >= 1; k--) sum += Math.Pow(u, k) / k; return -sum; }
+        var small = Enumerable.Range(0, 40_000).Select(_ => Math.Pow(10, -12 + 9 * rng.NextDouble())).Append(VectorMath.SeriesBelow * (1 - 1e-16)).ToArray();
+        Assert.True(MaxRelativeError(VectorMath.Log1m, Series, small) <= 1e-15);
+        var large = Enumerable.Range(1049, 1_048_576 - 1049).Where(k => k % 7 == 0).Select(k => k / 1_048_576.0).ToArray();
+        Assert.True(MaxRelativeError(VectorMath.Log1m, u => Math.Log(1 - u), large) <= 1e-14);
+        // Mixed lanes choose per lane.
+        var mixed = VectorMath.Log1m(Vector256.Create(1e-6, 0.5, 1e-4, 0.9));
+        Assert.Equal(Math.Log(0.5), mixed[1], 15);
+        Assert.True(Math.Abs(mixed[2] / Series(1e-4) - 1) <= 1e-15);
+    }
 }

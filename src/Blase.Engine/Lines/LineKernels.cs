@@ -9,7 +9,7 @@ namespace Blase.Engine.Lines;
 /// gradient (with per-line Gauss–Newton blocks). Offsets Δ = λ − λc and all sums are in double precision.
 /// <para>
 /// The pseudo-Voigt profiles run four pixels at a time (<see cref="Vector256{T}"/>, with <see cref="VectorMath"/>'s exp
-/// and ln); the exact Voigt runs per pixel. The forward pass splits the grid into pixel ranges holding equal numbers of
+/// and ln(1 − u)); the exact Voigt runs per pixel. The forward pass splits the grid into pixel ranges holding equal numbers of
 /// line–pixel pairs, and each range adds every line's term in line order, so a pixel's sum never depends on the thread
 /// count. The gradient pass splits the lines into contiguous runs of equal pairs; each line sums its window in lanes fixed
 /// by the pixel's offset from the window start, so its result does not depend on the thread count either.
@@ -73,28 +73,35 @@ public sealed class LineKernels : ILineKernels
     /// <summary>Recomputes each line's constants and window from its current parameters (windows follow moving lines).</summary>
     public void Refresh()
     {
-        long pairs = 0, gaussPairs = 0;
-        int n = _wave.Length;
+        int n = _wave.Length, lines = _m.Count;
         double step = n > 1 ? (_wave[^1] - _wave[0]) / (n - 1) : 1;
-        for (int j = 0; j < _m.Count; j++)
+        const int block = 256; // lines per work item: each line's constants depend on it alone
+        Parallel.For(0, (lines + block - 1) / block, Parallelism, b =>
         {
-            var shape = _shape[j] = _m.Shape(j);
-            double a = _amp[j] = Math.Exp(_m.LnAmplitude[j]);
-            double c = _m.Center[j];
-            if (_m.WingCut is int cut)
+            for (int j = b * block; j < Math.Min(lines, (b + 1) * block); j++)
             {
-                int mid = Spectra.SpectralOrder.LowerBound(_wave, c);
-                _start[j] = Math.Clamp(mid - cut / 2, 0, n);
-                _end[j] = Math.Clamp(mid + cut / 2, 0, n);
+                var shape = _shape[j] = _m.Shape(j);
+                double a = _amp[j] = Math.Exp(_m.LnAmplitude[j]);
+                double c = _m.Center[j];
+                if (_m.WingCut is int cut)
+                {
+                    int mid = Spectra.SpectralOrder.LowerBound(_wave, c);
+                    _start[j] = Math.Clamp(mid - cut / 2, 0, n);
+                    _end[j] = Math.Clamp(mid + cut / 2, 0, n);
+                }
+                else
+                {
+                    double hw = Math.Min(shape.HalfWidth(a, _m.Tolerance), 2000 * step);
+                    _start[j] = Spectra.SpectralOrder.LowerBound(_wave, c - hw);
+                    _end[j] = Spectra.SpectralOrder.LowerBound(_wave, c + hw);
+                }
+                (_gaussStart[j], _gaussEnd[j]) = GaussianRange(j);
             }
-            else
-            {
-                double hw = Math.Min(shape.HalfWidth(a, _m.Tolerance), 2000 * step);
-                _start[j] = Spectra.SpectralOrder.LowerBound(_wave, c - hw);
-                _end[j] = Spectra.SpectralOrder.LowerBound(_wave, c + hw);
-            }
+        });
+        long pairs = 0, gaussPairs = 0;
+        for (int j = 0; j < lines; j++)
+        {
             pairs += _end[j] - _start[j];
-            (_gaussStart[j], _gaussEnd[j]) = GaussianRange(j);
             gaussPairs += _gaussEnd[j] - _gaussStart[j];
         }
         PairCount = pairs;
@@ -234,7 +241,7 @@ public sealed class LineKernels : ILineKernels
             var v = k.Eta * l;
             if (HasGaussian(j, i)) v = VectorMath.Fma(k.OneMinusEta, Gaussian(k, i, d), v);
             var u = k.Amp * v;
-            var term = linear ? VectorMath.Log(Vector256<double>.One - Vector256.Min(u, Vector256.Create(MaxAbsorption))) : -u;
+            var term = linear ? VectorMath.Log1m(Vector256.Min(u, Vector256.Create(MaxAbsorption))) : -u;
             if (i + Lanes <= e) (Vector256.LoadUnsafe(ref sum, (nuint)i) + term).StoreUnsafe(ref sum, (nuint)i);
             else for (int t = 0; t < e - i; t++) lnS[i + t] += term[t]; // only this range's pixels: others belong to other threads
         }
@@ -315,22 +322,28 @@ public sealed class LineKernels : ILineKernels
 
     /// <summary>
     /// One pseudo-Voigt line's gradient and block, four pixels at a time; lane t sums the pixels start + t (mod 4), and the
-    /// lanes are added in a fixed order at the end. The formulas are <see cref="LineShape.Value(double, out double, out double, out double)"/>'s.
+    /// lanes are added in a fixed order at the end. The derivatives are <see cref="LineShape.Value(double, out double, out
+    /// double, out double)"/>'s, regrouped so that a, η and the width derivatives fold into per-line constants: with
+    /// l = γe/(π(γe² + Δ²)), t = l/(γe² + Δ²), g the Gaussian part and x² = Δ²/σe²,
+    ///   a·∂V/∂Δ = −2aη·Δ·t − a(1−η)/σe²·Δ·g,
+    ///   a·∂V/∂ln σ = l·a(∂η/∂ln σ + η/γe·∂γe/∂ln σ) − t·2aηγe·∂γe/∂ln σ + g·(−a ∂η/∂ln σ + (x² − 1)·a(1−η)/σe·∂σe/∂ln σ),
+    /// and the same for ln γ; the Gaussian terms are taken only where the line's Gaussian range reaches.
     /// </summary>
     private void GradientVector(int j, bool linear, double[] q, double[]? h, Span<double> sums)
     {
         var k = new Constants(this, j);
         var shape = _shape[j];
-        var ge = Vector256.Create(shape.Ge);
-        var invGe = Vector256.Create(1 / shape.Ge);
-        var invSe = Vector256.Create(1 / shape.Se);
-        var invSe2 = Vector256.Create(1 / (shape.Se * shape.Se));
-        var dEtaS = Vector256.Create(shape.DEtaDLnS);
-        var dEtaG = Vector256.Create(shape.DEtaDLnG);
-        var dSeS = Vector256.Create(shape.DSeDLnS);
-        var dSeG = Vector256.Create(shape.DSeDLnG);
-        var dGeS = Vector256.Create(shape.DGeDLnS);
-        var dGeG = Vector256.Create(shape.DGeDLnG);
+        double a = _amp[j], eta = shape.Eta, ge = shape.Ge, se = shape.Se, aGauss = a * (1 - eta);
+        var centerD = Vector256.Create(2 * a * eta);
+        var lorentzS = Vector256.Create(a * (shape.DEtaDLnS + eta * shape.DGeDLnS / ge));
+        var lorentzG = Vector256.Create(a * (shape.DEtaDLnG + eta * shape.DGeDLnG / ge));
+        var tailS = Vector256.Create(-2 * a * eta * ge * shape.DGeDLnS);
+        var tailG = Vector256.Create(-2 * a * eta * ge * shape.DGeDLnG);
+        var gaussD = Vector256.Create(aGauss / (se * se));
+        var invSe2 = Vector256.Create(1 / (se * se));
+        double gaussS1 = aGauss * shape.DSeDLnS / se, gaussG1 = aGauss * shape.DSeDLnG / se;
+        var gaussS = (Zero: Vector256.Create(-a * shape.DEtaDLnS - gaussS1), Slope: Vector256.Create(gaussS1));
+        var gaussG = (Zero: Vector256.Create(-a * shape.DEtaDLnG - gaussG1), Slope: Vector256.Create(gaussG1));
         var max = Vector256.Create(MaxAbsorption);
         var one = Vector256<double>.One;
         var zero = Vector256<double>.Zero;
@@ -342,24 +355,24 @@ public sealed class LineKernels : ILineKernels
         for (int i = s; i < e; i += Lanes)
         {
             var d = Vector256.LoadUnsafe(ref wave, (nuint)i) - k.Center;
-            var den = VectorMath.Fma(d, d, k.Ge2);
-            var invDen = one / den;
+            var invDen = one / VectorMath.Fma(d, d, k.Ge2);
             var l = k.GeOverPi * invDen;
-            var g = HasGaussian(j, i) ? Gaussian(k, i, d) : zero;
-            var v = VectorMath.Fma(k.OneMinusEta, g, k.Eta * l);
+            var t = l * invDen;
+            var v = k.Eta * l;
+            var p0 = centerD * d * t;
+            var p2 = VectorMath.Fma(l, lorentzS, t * tailS);
+            var p3 = VectorMath.Fma(l, lorentzG, t * tailG);
+            if (HasGaussian(j, i))
+            {
+                var g = Gaussian(k, i, d);
+                var x2 = d * d * invSe2;
+                v = VectorMath.Fma(k.OneMinusEta, g, v);
+                p0 = VectorMath.Fma(gaussD * d, g, p0);
+                p2 = VectorMath.Fma(g, VectorMath.Fma(x2, gaussS.Slope, gaussS.Zero), p2);
+                p3 = VectorMath.Fma(g, VectorMath.Fma(x2, gaussG.Slope, gaussG.Zero), p3);
+            }
             var u = k.Amp * v;
-            var dl = -2 * d * invDen * l;
-            var dg = -d * invSe2 * g;
-            var lGe = l * (invGe - 2 * ge * invDen);
-            var gSe = g * (d * d * invSe2 * invSe - invSe);
-            var dD = k.Eta * dl + k.OneMinusEta * dg;
-            var lMinusG = l - g;
-            var etaLGe = k.Eta * lGe;
-            var gSeRest = k.OneMinusEta * gSe;
-            var dS = dEtaS * lMinusG + etaLGe * dGeS + gSeRest * dSeS;
-            var dG = dEtaG * lMinusG + etaLGe * dGeG + gSeRest * dSeG;
             var f = linear ? -one / (one - u) : -one;
-            var fa = f * k.Amp;
             Vector256<double> qv, hv;
             if (i + Lanes <= e)
             {
@@ -381,13 +394,12 @@ public sealed class LineKernels : ILineKernels
                 var open = Vector256.LessThan(u, max);
                 qv = Vector256.ConditionalSelect(open, qv, zero);
                 hv = Vector256.ConditionalSelect(open, hv, zero);
-                fa = Vector256.ConditionalSelect(open, fa, zero);
                 f = Vector256.ConditionalSelect(open, f, zero);
             }
-            var d0 = -fa * dD;
+            var d0 = f * p0;
             var d1 = f * u;
-            var d2 = fa * dS;
-            var d3 = fa * dG;
+            var d2 = f * p2;
+            var d3 = f * p3;
             g0 = VectorMath.Fma(qv, d0, g0); g1 = VectorMath.Fma(qv, d1, g1);
             g2 = VectorMath.Fma(qv, d2, g2); g3 = VectorMath.Fma(qv, d3, g3);
             if (h is null) continue;

@@ -86,4 +86,25 @@ internal static class VectorMath
         var tail = s * (hfsq + (t1 + t2)) + kd * Vector256.Create(Ln2Lo);
         return kd * Vector256.Create(Ln2Hi) - ((hfsq - tail) - f);
     }
+
+    /// <summary>Below this u, <see cref="Log1m"/> takes the series: its first omitted term is below u·1e-18/7.</summary>
+    public const double SeriesBelow = 1e-3;
+
+    /// <summary>
+    /// ln(1 − u) for 0 ≤ u &lt; 1: the series −(u + u²/2 + … + u⁶/6) where u &lt; <see cref="SeriesBelow"/> (most pairs of a
+    /// line's Lorentzian wings; cheaper than the logarithm, and exact where ln of the rounded 1 − u loses 1e-16/u of
+    /// its value), <see cref="Log"/>(1 − u) elsewhere. The choice is per lane.
+    /// </summary>
+    public static Vector256<double> Log1m(Vector256<double> u)
+    {
+        var small = Vector256.LessThan(u, Vector256.Create(SeriesBelow));
+        var p = Fma(u, Vector256.Create(1.0 / 6), Vector256.Create(1.0 / 5));
+        p = Fma(u, p, Vector256.Create(0.25));
+        p = Fma(u, p, Vector256.Create(1.0 / 3));
+        p = Fma(u, p, Vector256.Create(0.5));
+        p = Fma(u, p, Vector256<double>.One);
+        var series = -u * p;
+        if (Vector256.EqualsAll(small.AsInt64(), Vector256<long>.AllBitsSet)) return series;
+        return Vector256.ConditionalSelect(small, series, Log(Vector256<double>.One - u));
+    }
 }
