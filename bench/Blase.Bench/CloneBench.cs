@@ -81,6 +81,10 @@ internal static class CloneBench
             gradient_seconds = rates?.Gradient,
             forward_pairs_per_second_per_core = rates is null ? (double?)null : report.LinePixelPairs / rates.Value.Forward / rates.Value.Threads,
             gradient_pairs_per_second_per_core = rates is null ? (double?)null : report.LinePixelPairs / rates.Value.Gradient / rates.Value.Threads,
+            forward_pairs_per_cpu_second = report.LinePixelPairs / rates?.ForwardCpu,
+            gradient_pairs_per_cpu_second = report.LinePixelPairs / rates?.GradientCpu,
+            // The estimate of this CPU's limit for the forward pass: ~850 M pairs per second per core.
+            forward_fraction_of_cpu_limit = report.LinePixelPairs / rates?.ForwardCpu / 850e6,
             device = report.Device,
             notes,
         });
@@ -89,9 +93,10 @@ internal static class CloneBench
 
     /// <summary>
     /// The fastest of five forward passes and of five gradient passes (with the 4×4 blocks) at the fitted model, in
-    /// seconds: the kernels alone, for pair evaluations per second per core.
+    /// seconds: the kernels alone, for pair evaluations per second per core. Also the same passes on one thread timed by
+    /// that thread's CPU clock (Linux), which other jobs on a shared machine do not inflate: pairs per CPU-second.
     /// </summary>
-    private static (double Forward, double Gradient, int Threads)? PairRates(LineKernels k, double[] target, int threads)
+    private static (double Forward, double Gradient, int Threads, double? ForwardCpu, double? GradientCpu)? PairRates(LineKernels k, double[] target, int threads)
     {
         k.Refresh();
         var flux = k.FluxOf();
@@ -109,6 +114,26 @@ internal static class CloneBench
             k.Gradient(q, h, grad, blocks);
             gradient = Math.Min(gradient, sw.Elapsed.TotalSeconds);
         }
-        return (forward, gradient, threads);
+        if (!OperatingSystem.IsLinux()) return (forward, gradient, threads, null, null);
+        var single = new LineKernels(k.Model, k.Wavelength, threads: 1);
+        double forwardCpu = double.MaxValue, gradientCpu = double.MaxValue;
+        for (int r = 0; r < 5; r++)
+        {
+            double t0 = ThreadCpuSeconds();
+            single.LogFlux();
+            double t1 = ThreadCpuSeconds();
+            single.Gradient(q, h, grad, blocks);
+            double t2 = ThreadCpuSeconds();
+            forwardCpu = Math.Min(forwardCpu, t1 - t0);
+            gradientCpu = Math.Min(gradientCpu, t2 - t1);
+        }
+        return (forward, gradient, threads, forwardCpu, gradientCpu);
     }
+
+    private struct TimeSpec { public long Seconds, Nanoseconds; }
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+    private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID
+
+    private static double ThreadCpuSeconds() => ClockGetTime(ClockThreadCpuTime, out var t) == 0 ? t.Seconds + t.Nanoseconds * 1e-9 : double.NaN;
 }
