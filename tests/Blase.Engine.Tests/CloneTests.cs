@@ -99,6 +99,28 @@ public class CloneTests
     }
 
     [Fact]
+    public void Discovery_adds_the_lines_the_first_fit_lacks()
+    {
+        var wave = TestData.Grid(6000, 6020, 0.01);
+        var truth = Truth();
+        var target = truth.Evaluate(wave);
+        var order = new SpectralOrder(0, wave, target);
+        // A first pass that sees only the deeper lines (prominence 0.1), fitted: the weak ones are missing.
+        var found = LineFinder.Find(wave, target, 0.1);
+        int missingCount = truth.Count - found.Count;
+        Assert.InRange(missingCount, 5, 15);
+        var model = LineFinder.InitialModel(found, wave[0], wave[^1]);
+        var options = new CloneOptions { Training = new TrainingOptions { Epochs = 40 }, DiscoveryRounds = 2, MaxLines = truth.Count };
+        var first = Trainer.Fit(new CloneObjective(model, wave, target), options.Training);
+        var (final, rounds) = Cloner.Discover(model, order, options, found.Count);
+        Assert.Equal(truth.Count, final.Count); // the budget, and no more than the template has
+        Assert.Equal(missingCount, rounds.Sum(r => r.LinesAdded));
+        foreach (double c in truth.Center) Assert.Contains(final.Center, f => Math.Abs(f - c) < 0.005);
+        double rms = new CloneObjective(final, wave, target).Rms(final.Evaluate(wave));
+        Assert.True(rms < first.Rms / 10, $"RMS {first.Rms} before discovery, {rms} after");
+    }
+
+    [Fact]
     public void Cancellation_stops_and_keeps_the_best_parameters()
     {
         var wave = TestData.Grid(6000, 6020, 0.01);
