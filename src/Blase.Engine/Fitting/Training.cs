@@ -137,6 +137,7 @@ public static class Trainer
         var flux = obj.Flux();
         double loss = obj.Loss(flux), lambda = 1e-2, growth = 2;
         var predicted = new double[lines];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads ?? Environment.ProcessorCount) };
         obj.Gradient(flux, grad, blocks, cblock);
         for (int epoch = 1; epoch <= o.Epochs; epoch++)
         {
@@ -146,7 +147,7 @@ public static class Trainer
             {
                 var trial = (double[])p.Clone();
                 double damping = lambda;
-                Parallel.For(0, lines, j => predicted[j] = LineStep(blocks, grad, j, damping, trial));
+                Parallel.For(0, lines, parallel, j => predicted[j] = LineStep(blocks, grad, j, damping, trial));
                 double gain = ContinuumStep(cblock, grad, 4 * lines, nc, lambda, trial);
                 foreach (double g in predicted) gain += g;
                 obj.SetParameters(trial);
