@@ -263,19 +263,35 @@ public sealed class LineKernels : ILineKernels
         return true;
     }
 
-    /// <summary>Line j's window [start, end) on the grid and ∂ln S/∂θ over it (four arrays of the window's length).</summary>
+    /// <summary>
+    /// Line j's window [start, end) on the grid and ∂ln S/∂θ over it (four arrays of the window's length): the pseudo-Voigt
+    /// profiles by the gradient pass's own vector code, the exact Voigt by <see cref="Terms"/>.
+    /// </summary>
     internal (int Start, int End) Derivatives(int j, double[][] d)
     {
+        bool linear = _m.Mode == CombinationMode.Linear;
+        int start = _start[j], end = _end[j];
+        if (Vectorized)
+        {
+            var k = new Constants(this, j);
+            var dk = new DerivativeConstants(_shape[j], _amp[j]);
+            for (int i = start; i < end; i += Lanes)
+            {
+                PairDerivatives(j, i, k, dk, linear, out _, out var d0, out var d1, out var d2, out var d3);
+                int at = i - start, count = Math.Min(Lanes, end - i);
+                for (int t = 0; t < count; t++) { d[0][at + t] = d0[t]; d[1][at + t] = d1[t]; d[2][at + t] = d2[t]; d[3][at + t] = d3[t]; }
+            }
+            return (start, end);
+        }
         var s = _shape[j];
         double a = _amp[j], c = _m.Center[j];
-        bool linear = _m.Mode == CombinationMode.Linear;
-        for (int i = _start[j]; i < _end[j]; i++)
+        for (int i = start; i < end; i++)
         {
             Terms(s, a, _wave[i] - c, linear, out double d0, out double d1, out double d2, out double d3);
-            int k = i - _start[j];
-            d[0][k] = d0; d[1][k] = d1; d[2][k] = d2; d[3][k] = d3;
+            int at = i - start;
+            d[0][at] = d0; d[1][at] = d1; d[2][at] = d2; d[3][at] = d3;
         }
-        return (_start[j], _end[j]);
+        return (start, end);
     }
 
     /// <summary>The widest window of any line, in grid points.</summary>
@@ -321,58 +337,92 @@ public sealed class LineKernels : ILineKernels
     }
 
     /// <summary>
-    /// One pseudo-Voigt line's gradient and block, four pixels at a time; lane t sums the pixels start + t (mod 4), and the
-    /// lanes are added in a fixed order at the end. The derivatives are <see cref="LineShape.Value(double, out double, out
+    /// A pseudo-Voigt line's derivative constants. The derivatives are <see cref="LineShape.Value(double, out double, out
     /// double, out double)"/>'s, regrouped so that a, η and the width derivatives fold into per-line constants: with
     /// l = γe/(π(γe² + Δ²)), t = l/(γe² + Δ²), g the Gaussian part and x² = Δ²/σe²,
     ///   a·∂V/∂Δ = −2aη·Δ·t − a(1−η)/σe²·Δ·g,
     ///   a·∂V/∂ln σ = l·a(∂η/∂ln σ + η/γe·∂γe/∂ln σ) − t·2aηγe·∂γe/∂ln σ + g·(−a ∂η/∂ln σ + (x² − 1)·a(1−η)/σe·∂σe/∂ln σ),
-    /// and the same for ln γ; the Gaussian terms are taken only where the line's Gaussian range reaches.
+    /// and the same for ln γ.
+    /// </summary>
+    private readonly struct DerivativeConstants
+    {
+        public readonly Vector256<double> CenterD, LorentzS, LorentzG, TailS, TailG, GaussD, InvSe2, GaussS0, GaussS1, GaussG0, GaussG1;
+
+        public DerivativeConstants(in LineShape shape, double a)
+        {
+            double eta = shape.Eta, ge = shape.Ge, se = shape.Se, aGauss = a * (1 - eta);
+            double gaussS1 = aGauss * shape.DSeDLnS / se, gaussG1 = aGauss * shape.DSeDLnG / se;
+            CenterD = Vector256.Create(2 * a * eta);
+            LorentzS = Vector256.Create(a * (shape.DEtaDLnS + eta * shape.DGeDLnS / ge));
+            LorentzG = Vector256.Create(a * (shape.DEtaDLnG + eta * shape.DGeDLnG / ge));
+            TailS = Vector256.Create(-2 * a * eta * ge * shape.DGeDLnS);
+            TailG = Vector256.Create(-2 * a * eta * ge * shape.DGeDLnG);
+            GaussD = Vector256.Create(aGauss / (se * se));
+            InvSe2 = Vector256.Create(1 / (se * se));
+            GaussS0 = Vector256.Create(-a * shape.DEtaDLnS - gaussS1);
+            GaussS1 = Vector256.Create(gaussS1);
+            GaussG0 = Vector256.Create(-a * shape.DEtaDLnG - gaussG1);
+            GaussG1 = Vector256.Create(gaussG1);
+        }
+    }
+
+    /// <summary>
+    /// ∂ln S/∂(λc, ln a, ln σ, ln γ) of line j at pixels i..i+3 (as <see cref="Terms"/>), and the lanes that are open:
+    /// zero where the line is clamped (linear mode, a·V ≥ <see cref="MaxAbsorption"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PairDerivatives(int j, int i, in Constants k, in DerivativeConstants c, bool linear, out Vector256<double> open,
+        out Vector256<double> d0, out Vector256<double> d1, out Vector256<double> d2, out Vector256<double> d3)
+    {
+        var one = Vector256<double>.One;
+        var d = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(_wavePadded), (nuint)i) - k.Center;
+        var invDen = one / VectorMath.Fma(d, d, k.Ge2);
+        var l = k.GeOverPi * invDen;
+        var t = l * invDen;
+        var v = k.Eta * l;
+        var p0 = c.CenterD * d * t;
+        var p2 = VectorMath.Fma(l, c.LorentzS, t * c.TailS);
+        var p3 = VectorMath.Fma(l, c.LorentzG, t * c.TailG);
+        if (HasGaussian(j, i))
+        {
+            var g = Gaussian(k, i, d);
+            var x2 = d * d * c.InvSe2;
+            v = VectorMath.Fma(k.OneMinusEta, g, v);
+            p0 = VectorMath.Fma(c.GaussD * d, g, p0);
+            p2 = VectorMath.Fma(g, VectorMath.Fma(x2, c.GaussS1, c.GaussS0), p2);
+            p3 = VectorMath.Fma(g, VectorMath.Fma(x2, c.GaussG1, c.GaussG0), p3);
+        }
+        var u = k.Amp * v;
+        Vector256<double> f;
+        if (linear)
+        {
+            open = Vector256.LessThan(u, Vector256.Create(MaxAbsorption));
+            f = Vector256.ConditionalSelect(open, -one / (one - u), Vector256<double>.Zero);
+        }
+        else
+        {
+            open = Vector256<double>.AllBitsSet;
+            f = -one;
+        }
+        d0 = f * p0; d1 = f * u; d2 = f * p2; d3 = f * p3;
+    }
+
+    /// <summary>
+    /// One pseudo-Voigt line's gradient and block, four pixels at a time; lane t sums the pixels start + t (mod 4), and the
+    /// lanes are added in a fixed order at the end.
     /// </summary>
     private void GradientVector(int j, bool linear, double[] q, double[]? h, Span<double> sums)
     {
         var k = new Constants(this, j);
-        var shape = _shape[j];
-        double a = _amp[j], eta = shape.Eta, ge = shape.Ge, se = shape.Se, aGauss = a * (1 - eta);
-        var centerD = Vector256.Create(2 * a * eta);
-        var lorentzS = Vector256.Create(a * (shape.DEtaDLnS + eta * shape.DGeDLnS / ge));
-        var lorentzG = Vector256.Create(a * (shape.DEtaDLnG + eta * shape.DGeDLnG / ge));
-        var tailS = Vector256.Create(-2 * a * eta * ge * shape.DGeDLnS);
-        var tailG = Vector256.Create(-2 * a * eta * ge * shape.DGeDLnG);
-        var gaussD = Vector256.Create(aGauss / (se * se));
-        var invSe2 = Vector256.Create(1 / (se * se));
-        double gaussS1 = aGauss * shape.DSeDLnS / se, gaussG1 = aGauss * shape.DSeDLnG / se;
-        var gaussS = (Zero: Vector256.Create(-a * shape.DEtaDLnS - gaussS1), Slope: Vector256.Create(gaussS1));
-        var gaussG = (Zero: Vector256.Create(-a * shape.DEtaDLnG - gaussG1), Slope: Vector256.Create(gaussG1));
-        var max = Vector256.Create(MaxAbsorption);
-        var one = Vector256<double>.One;
+        var c = new DerivativeConstants(_shape[j], _amp[j]);
         var zero = Vector256<double>.Zero;
         Vector256<double> g0 = zero, g1 = zero, g2 = zero, g3 = zero;
         Vector256<double> h00 = zero, h01 = zero, h02 = zero, h03 = zero, h11 = zero, h12 = zero, h13 = zero, h22 = zero, h23 = zero, h33 = zero;
-        ref double wave = ref MemoryMarshal.GetArrayDataReference(_wavePadded);
         Span<double> tailQ = stackalloc double[Lanes], tailH = stackalloc double[Lanes];
         int s = _start[j], e = _end[j];
         for (int i = s; i < e; i += Lanes)
         {
-            var d = Vector256.LoadUnsafe(ref wave, (nuint)i) - k.Center;
-            var invDen = one / VectorMath.Fma(d, d, k.Ge2);
-            var l = k.GeOverPi * invDen;
-            var t = l * invDen;
-            var v = k.Eta * l;
-            var p0 = centerD * d * t;
-            var p2 = VectorMath.Fma(l, lorentzS, t * tailS);
-            var p3 = VectorMath.Fma(l, lorentzG, t * tailG);
-            if (HasGaussian(j, i))
-            {
-                var g = Gaussian(k, i, d);
-                var x2 = d * d * invSe2;
-                v = VectorMath.Fma(k.OneMinusEta, g, v);
-                p0 = VectorMath.Fma(gaussD * d, g, p0);
-                p2 = VectorMath.Fma(g, VectorMath.Fma(x2, gaussS.Slope, gaussS.Zero), p2);
-                p3 = VectorMath.Fma(g, VectorMath.Fma(x2, gaussG.Slope, gaussG.Zero), p3);
-            }
-            var u = k.Amp * v;
-            var f = linear ? -one / (one - u) : -one;
+            PairDerivatives(j, i, k, c, linear, out var open, out var d0, out var d1, out var d2, out var d3);
             Vector256<double> qv, hv;
             if (i + Lanes <= e)
             {
@@ -388,18 +438,9 @@ public sealed class LineKernels : ILineKernels
                 qv = Vector256.Create<double>(tailQ);
                 hv = Vector256.Create<double>(tailH);
             }
-            if (linear)
-            {
-                // Clamped pixels (a·V ≥ MaxAbsorption) have no gradient.
-                var open = Vector256.LessThan(u, max);
-                qv = Vector256.ConditionalSelect(open, qv, zero);
-                hv = Vector256.ConditionalSelect(open, hv, zero);
-                f = Vector256.ConditionalSelect(open, f, zero);
-            }
-            var d0 = f * p0;
-            var d1 = f * u;
-            var d2 = f * p2;
-            var d3 = f * p3;
+            // Clamped pixels have no gradient (their derivatives are zero; q and h are zeroed too, as Terms skips them).
+            qv = Vector256.ConditionalSelect(open, qv, zero);
+            hv = Vector256.ConditionalSelect(open, hv, zero);
             g0 = VectorMath.Fma(qv, d0, g0); g1 = VectorMath.Fma(qv, d1, g1);
             g2 = VectorMath.Fma(qv, d2, g2); g3 = VectorMath.Fma(qv, d3, g3);
             if (h is null) continue;
