@@ -76,14 +76,7 @@ public class CloneTests
     {
         // Blended lines (several per window) and a curved continuum, so every split of the work cuts through windows.
         var wave = TestData.Grid(6000, 6020, 0.01);
-        var rng = new Random(17);
-        int n = 80;
-        var truth = new LineModel(
-            Enumerable.Range(0, n).Select(i => 6000.3 + i * 0.245 + 0.05 * rng.NextDouble()).ToArray(),
-            Enumerable.Range(0, n).Select(_ => Math.Log(0.002 + 0.03 * rng.NextDouble())).ToArray(),
-            Enumerable.Range(0, n).Select(_ => Math.Log(0.02 + 0.03 * rng.NextDouble())).ToArray(),
-            Enumerable.Range(0, n).Select(_ => Math.Log(0.01 + 0.03 * rng.NextDouble())).ToArray(),
-            ProfileShape.PseudoVoigt, CombinationMode.Linear, new[] { 1.0, 0.01, -0.005 }, 6000, 6020);
+        var truth = TestData.BlendedLines(80, 6000.3, 17, 0.032, continuum: new[] { 1.0, 0.01, -0.005 }, continuumMin: 6000, continuumMax: 6020);
         var target = truth.Evaluate(wave).Select((f, i) => f + 1e-3 * Math.Sin(0.7 * i)).ToArray();
         var found = LineFinder.Find(wave, target, 0.002);
         double[] Fit(int threads)

@@ -78,13 +78,8 @@ public class LineModelTests
     public void Kernels_give_the_same_bits_on_any_thread_count(ProfileShape profile, CombinationMode mode)
     {
         var wave = TestData.Grid(6000, 6010, 0.01);
-        var rng = new Random(2);
         int n = 40;
-        var model = new LineModel(
-            Enumerable.Range(0, n).Select(i => 6000.1 + i * 0.245 + 0.05 * rng.NextDouble()).ToArray(),
-            Enumerable.Range(0, n).Select(_ => Math.Log(0.002 + 0.05 * rng.NextDouble())).ToArray(),
-            Enumerable.Range(0, n).Select(_ => Math.Log(0.02 + 0.03 * rng.NextDouble())).ToArray(),
-            Enumerable.Range(0, n).Select(_ => Math.Log(0.01 + 0.03 * rng.NextDouble())).ToArray(), profile, mode);
+        var model = TestData.BlendedLines(n, 6000.1, 2, 0.052, profile, mode);
         var q = wave.Select((_, i) => Math.Sin(0.3 * i)).ToArray();
         var h = wave.Select((_, i) => 1 + 0.5 * Math.Cos(0.2 * i)).ToArray();
         (double[] LnS, double[] Grad, double[] Blocks) Run(int threads)
