@@ -72,6 +72,48 @@ public class CloneTests
     }
 
     [Fact]
+    public void A_clone_gives_the_same_bits_on_one_two_and_three_threads()
+    {
+        // Blended lines (several per window) and a curved continuum, so every split of the work cuts through windows.
+        var wave = TestData.Grid(6000, 6020, 0.01);
+        var truth = TestData.BlendedLines(80, 6000.3, 17, 0.032, continuum: new[] { 1.0, 0.01, -0.005 }, continuumMin: 6000, continuumMax: 6020);
+        var target = truth.Evaluate(wave).Select((f, i) => f + 1e-3 * Math.Sin(0.7 * i)).ToArray();
+        var found = LineFinder.Find(wave, target, 0.002);
+        double[] Fit(int threads)
+        {
+            var model = LineFinder.InitialModel(found, wave[0], wave[^1], continuumDegree: 2);
+            var report = Trainer.Fit(new CloneObjective(model, wave, target, threads: threads), new TrainingOptions { Epochs = 15, Tolerance = 0, Threads = threads });
+            Assert.Equal(15, report.Epochs);
+            return new CloneObjective(model, wave, target).GetParameters();
+        }
+        var one = Fit(1);
+        Assert.Equal(one, Fit(2));
+        Assert.Equal(one, Fit(3));
+    }
+
+    [Fact]
+    public void Discovery_adds_the_lines_the_first_fit_lacks()
+    {
+        var wave = TestData.Grid(6000, 6020, 0.01);
+        var truth = Truth();
+        var target = truth.Evaluate(wave);
+        var order = new SpectralOrder(0, wave, target);
+        // A first pass that sees only the deeper lines (prominence 0.1), fitted: the weak ones are missing.
+        var found = LineFinder.Find(wave, target, 0.1);
+        int missingCount = truth.Count - found.Count;
+        Assert.InRange(missingCount, 5, 15);
+        var model = LineFinder.InitialModel(found, wave[0], wave[^1]);
+        var options = new CloneOptions { Training = new TrainingOptions { Epochs = 40 }, DiscoveryRounds = 2, MaxLines = truth.Count };
+        var first = Trainer.Fit(new CloneObjective(model, wave, target), options.Training);
+        var (final, rounds) = Cloner.Discover(model, order, options, found.Count);
+        Assert.Equal(truth.Count, final.Count); // the budget, and no more than the template has
+        Assert.Equal(missingCount, rounds.Sum(r => r.LinesAdded));
+        foreach (double c in truth.Center) Assert.Contains(final.Center, f => Math.Abs(f - c) < 0.005);
+        double rms = new CloneObjective(final, wave, target).Rms(final.Evaluate(wave));
+        Assert.True(rms < first.Rms / 10, $"RMS {first.Rms} before discovery, {rms} after");
+    }
+
+    [Fact]
     public void Cancellation_stops_and_keeps_the_best_parameters()
     {
         var wave = TestData.Grid(6000, 6020, 0.01);

@@ -73,6 +73,66 @@ public class LineModelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Kernels_give_the_same_bits_on_any_thread_count(ProfileShape profile, CombinationMode mode)
+    {
+        var wave = TestData.Grid(6000, 6010, 0.01);
+        int n = 40;
+        var model = TestData.BlendedLines(n, 6000.1, 2, 0.052, profile, mode);
+        var q = wave.Select((_, i) => Math.Sin(0.3 * i)).ToArray();
+        var h = wave.Select((_, i) => 1 + 0.5 * Math.Cos(0.2 * i)).ToArray();
+        (double[] LnS, double[] Grad, double[] Blocks) Run(int threads)
+        {
+            var k = new LineKernels(model, wave, threads);
+            var grad = new double[4 * n];
+            var blocks = new double[10 * n];
+            k.Gradient(q, h, grad, blocks);
+            return (k.LogFlux(), grad, blocks);
+        }
+        var one = Run(1);
+        foreach (int threads in new[] { 2, 5 })
+        {
+            var other = Run(threads);
+            Assert.Equal(one.LnS, other.LnS);
+            Assert.Equal(one.Grad, other.Grad);
+            Assert.Equal(one.Blocks, other.Blocks);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Per_line_derivatives_are_the_scalar_terms(ProfileShape profile, CombinationMode mode)
+    {
+        // The vector kernels' per-pixel ∂ln S/∂θ (which the transfer's Jacobian takes) against LineKernels.Terms pixel by
+        // pixel, with one line saturated in its core (clamped in linear mode: zero there).
+        var wave = TestData.Grid(6000, 6004, 0.01);
+        var model = new LineModel(new[] { 6000.503, 6001.7, 6002.01, 6003.3 }, new[] { Math.Log(0.01), Math.Log(1.0), Math.Log(0.03), Math.Log(0.002) },
+            new[] { Math.Log(0.03), Math.Log(0.01), Math.Log(0.05), Math.Log(0.02) }, new[] { Math.Log(0.02), Math.Log(0.004), Math.Log(0.01), Math.Log(0.03) }, profile, mode);
+        var k = new LineKernels(model, wave);
+        var d = Enumerable.Range(0, 4).Select(_ => new double[k.MaxWindow]).ToArray();
+        bool linear = mode == CombinationMode.Linear;
+        int clamped = 0;
+        for (int j = 0; j < model.Count; j++)
+        {
+            var (start, end) = k.Derivatives(j, d);
+            var shape = model.Shape(j);
+            double a = Math.Exp(model.LnAmplitude[j]);
+            var want = new double[4, end - start];
+            for (int i = start; i < end; i++)
+            {
+                if (!LineKernels.Terms(shape, a, wave[i] - model.Center[j], linear, out want[0, i - start], out want[1, i - start], out want[2, i - start], out want[3, i - start])) clamped++;
+            }
+            for (int p = 0; p < 4; p++)
+            {
+                double scale = Enumerable.Range(0, end - start).Max(i => Math.Abs(want[p, i]));
+                for (int i = 0; i < end - start; i++)
+                    Assert.True(Math.Abs(d[p][i] - want[p, i]) <= 1e-12 * scale, $"line {j} parameter {p} pixel {start + i}: {d[p][i]} vs {want[p, i]}");
+            }
+        }
+        if (linear) Assert.True(clamped > 0);
+    }
+
     private static LineModel Model(ProfileShape p, CombinationMode m, double[] c, double[] a, double[] s, double[] g, double[] cont) =>
         new(c, a.Select(v => Math.Log(v)).ToArray(), s.Select(v => Math.Log(v)).ToArray(), g.Select(v => Math.Log(v)).ToArray(), p, m, cont, 6000, 6003) { WingCut = 100000 };
 }

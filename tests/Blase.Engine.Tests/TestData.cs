@@ -11,6 +11,22 @@ public static class TestData
     public static double[] Grid(double a, double b, double step) =>
         Enumerable.Range(0, (int)Math.Round((b - a) / step) + 1).Select(i => a + i * step).ToArray();
 
+    /// <summary>
+    /// n random lines every 0.245 Å from <paramref name="first"/> (several per window: blends), with amplitudes up to
+    /// <paramref name="maxAmplitude"/>, σ in [0.02, 0.05] and γ in [0.01, 0.04] Å.
+    /// </summary>
+    public static Lines.LineModel BlendedLines(int n, double first, int seed, double maxAmplitude, Lines.ProfileShape profile = Lines.ProfileShape.PseudoVoigt,
+        Lines.CombinationMode mode = Lines.CombinationMode.Linear, double[]? continuum = null, double continuumMin = 0, double continuumMax = 1)
+    {
+        var rng = new Random(seed);
+        return new Lines.LineModel(
+            Enumerable.Range(0, n).Select(i => first + i * 0.245 + 0.05 * rng.NextDouble()).ToArray(),
+            Enumerable.Range(0, n).Select(_ => Math.Log(0.002 + (maxAmplitude - 0.002) * rng.NextDouble())).ToArray(),
+            Enumerable.Range(0, n).Select(_ => Math.Log(0.02 + 0.03 * rng.NextDouble())).ToArray(),
+            Enumerable.Range(0, n).Select(_ => Math.Log(0.01 + 0.03 * rng.NextDouble())).ToArray(),
+            profile, mode, continuum, continuumMin, continuumMax);
+    }
+
     public static string File(params string[] parts) => Path.Combine(new[] { Root ?? throw new InvalidOperationException(Missing) }.Concat(parts).ToArray());
 
     public static string Goldilocks => File("hpf", "Goldilocks_20210212T072837_v1.0_0037.spectra.fits");

@@ -12,12 +12,18 @@ public sealed class CloneObjective
     private readonly ILineKernels _k;
     private readonly double[] _target, _weight;
     private readonly double[] _x; // continuum abscissa per pixel
+    private readonly ParallelOptions _parallel;
+    /// <summary>
+    /// Pixels per work item of the per-pixel passes. Fixed, and the blocks' partial sums are added in block order, so
+    /// the loss and the continuum gradient do not depend on the thread count.
+    /// </summary>
+    private const int PixelBlock = 16_384;
 
     public CloneObjective(LineModel model, double[] wavelength, double[] target, double[]? weight = null, int? threads = null)
-        : this(new LineKernels(model, wavelength, threads), target, weight) { }
+        : this(new LineKernels(model, wavelength, threads), target, weight, threads) { }
 
-    /// <summary>The objective on a given backend (CPU or GPU kernels).</summary>
-    public CloneObjective(ILineKernels kernels, double[] target, double[]? weight = null)
+    /// <summary>The objective on a given backend (CPU or GPU kernels); <paramref name="threads"/> bounds the per-pixel passes.</summary>
+    public CloneObjective(ILineKernels kernels, double[] target, double[]? weight = null, int? threads = null)
     {
         var model = kernels.Model;
         var wavelength = kernels.Wavelength;
@@ -28,6 +34,19 @@ public sealed class CloneObjective
         for (int i = 0; i < _weight.Length; i++) if (!double.IsFinite(_target[i])) _weight[i] = 0;
         _x = wavelength.Select(model.ContinuumX).ToArray();
         ActivePixels = _weight.Count(w => w > 0);
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads ?? Environment.ProcessorCount) };
+    }
+
+    private int Blocks => (_target.Length + PixelBlock - 1) / PixelBlock;
+
+    /// <summary>Σ over blocks of <paramref name="block"/>(start, end), the blocks run in parallel and added in order.</summary>
+    private double BlockSum(Func<int, int, double> block)
+    {
+        var partial = new double[Blocks];
+        Parallel.For(0, partial.Length, _parallel, b => partial[b] = block(b * PixelBlock, Math.Min(_target.Length, (b + 1) * PixelBlock)));
+        double sum = 0;
+        foreach (double p in partial) sum += p;
+        return sum;
     }
 
     public LineModel Model => _k.Model;
@@ -44,13 +63,13 @@ public sealed class CloneObjective
 
     public double Loss() => Loss(Flux());
 
-    public double Loss(double[] flux)
+    public double Loss(double[] flux) => BlockSum((start, end) =>
     {
         double sum = 0;
-        for (int i = 0; i < flux.Length; i++)
+        for (int i = start; i < end; i++)
             if (_weight[i] > 0) { double r = flux[i] - _target[i]; sum += _weight[i] * r * r; }
         return sum;
-    }
+    });
 
     /// <summary>Root-mean-square residual over the active pixels (unweighted), optionally within [min, max].</summary>
     public double Rms(double[] flux, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
@@ -72,31 +91,36 @@ public sealed class CloneObjective
         int n = flux.Length, lines = Model.Count, nc = Model.Continuum.Length;
         var q = new double[n];
         var h = lineBlocks is null ? null : new double[n];
-        for (int i = 0; i < n; i++)
+        // Continuum: ∂model/∂c_k = model · T_k(x) / C(x); each block sums its own gradient and block, added in order below.
+        var partial = new double[Blocks][];
+        Parallel.For(0, Blocks, _parallel, b =>
         {
-            double w = _weight[i];
-            if (w <= 0) continue;
-            q[i] = 2 * w * (flux[i] - _target[i]) * flux[i];
-            if (h is not null) h[i] = w * flux[i] * flux[i];
-        }
+            var t = new double[nc];
+            var sums = partial[b] = new double[nc + (continuumBlock is null ? 0 : nc * nc)];
+            for (int i = b * PixelBlock; i < Math.Min(n, (b + 1) * PixelBlock); i++)
+            {
+                double w = _weight[i];
+                if (w <= 0) continue;
+                q[i] = 2 * w * (flux[i] - _target[i]) * flux[i];
+                if (h is not null) h[i] = w * flux[i] * flux[i];
+                double c = Model.ContinuumAt(_k.Wavelength[i]);
+                Chebyshev(_x[i], t);
+                for (int k = 0; k < nc; k++)
+                {
+                    sums[k] += q[i] * t[k] / c;
+                    if (continuumBlock is null) continue;
+                    double hk = h![i] * t[k] / (c * c);
+                    for (int l = 0; l < nc; l++) sums[nc + k * nc + l] += hk * t[l];
+                }
+            }
+        });
         _k.Gradient(q, h, grad, lineBlocks);
-
-        // Continuum: ∂model/∂c_k = model · T_k(x) / C(x).
-        var t = new double[nc];
         var gc = new double[nc];
         if (continuumBlock is not null) Array.Clear(continuumBlock);
-        for (int i = 0; i < n; i++)
+        foreach (var sums in partial)
         {
-            if (_weight[i] <= 0) continue;
-            double c = Model.ContinuumAt(_k.Wavelength[i]);
-            Chebyshev(_x[i], t);
-            for (int k = 0; k < nc; k++)
-            {
-                gc[k] += q[i] * t[k] / c;
-                if (continuumBlock is null) continue;
-                double hk = h![i] * t[k] / (c * c);
-                for (int l = 0; l < nc; l++) continuumBlock[k * nc + l] += hk * t[l];
-            }
+            for (int k = 0; k < nc; k++) gc[k] += sums[k];
+            if (continuumBlock is not null) for (int k = 0; k < nc * nc; k++) continuumBlock[k] += sums[nc + k];
         }
         Array.Copy(gc, 0, grad, 4 * lines, nc);
     }

@@ -21,6 +21,15 @@ public sealed class CloneOptions
     /// <summary>The resolving power at which the report also gives the RMS residual after smoothing both model and template.</summary>
     public double ResolvingPower { get; set; } = 55_000;
     public TrainingOptions Training { get; set; } = new();
+    /// <summary>
+    /// Fidelity: after the first fit, this many rounds of residual-driven line discovery (<see cref="LineDiscovery"/>),
+    /// each adding lines where target/model shows them missing and refitting all. 0 (the default) fits the lines found only.
+    /// </summary>
+    public int DiscoveryRounds { get; set; }
+    /// <summary>The least prominence, in target/model, of a line discovery adds.</summary>
+    public double DiscoveryProminence { get; set; } = 0.002;
+    /// <summary>The most lines discovery may bring the model to; by default 1.5 × the lines found.</summary>
+    public int? MaxLines { get; set; }
     /// <summary>Auto takes a CUDA GPU when one works (pseudo-Voigt profiles), else the CPU.</summary>
     public Compute.DeviceKind Device { get; set; } = Compute.DeviceKind.Auto;
 }
@@ -34,7 +43,12 @@ public sealed class CloneReport
     public required double RmsSmoothed { get; init; }
     public required double ResolvingPower { get; init; }
     public required string Template { get; init; }
+    /// <summary>The discovery rounds after the first fit, if any were asked for.</summary>
+    public IReadOnlyList<DiscoveryRound> Discovery { get; init; } = Array.Empty<DiscoveryRound>();
 }
+
+/// <summary>One round of residual-driven discovery: lines added, lines in all after it, its refit and the RMS it reached.</summary>
+public sealed record DiscoveryRound(int Round, int LinesAdded, int Lines, double RmsNative, TrainingReport Training);
 
 /// <summary>Clones a synthetic template into a line model: prepare, find lines, fit.</summary>
 public static partial class Cloner
@@ -70,8 +84,12 @@ public static partial class Cloner
         model.Provenance.Add($"found {found.Count} lines with prominence >= {o.Prominence}, at least {o.MinSeparation} px apart");
 
         var weight = order.Mask.Select(m => m ? 1.0 : 0.0).ToArray();
-        using var kernels = Backend(model, wave, o, note => model.Provenance.Add(note));
-        var training = Train(kernels, order.Flux, weight, o.Training, progress, cancel, note => model.Provenance.Add(note));
+        TrainingReport training;
+        using (var kernels = Backend(model, wave, o, note => model.Provenance.Add(note)))
+            training = Train(kernels, order.Flux, weight, o.Training, progress, cancel, note => model.Provenance.Add(note));
+        model.Provenance.Add($"fitted with {training.Optimizer}: {training.Epochs} iterations, {training.Seconds:F1} s ({training.StopReason})");
+        var (discovered, rounds) = Discover(model, order, o, found.Count, progress, cancel);
+        model = discovered;
         var objective = new CloneObjective(model, wave, order.Flux, weight, o.Training.Threads);
         var flux = objective.Flux();
         var report = new CloneReport
@@ -82,10 +100,41 @@ public static partial class Cloner
             RmsSmoothed = Smoothing.Rms(wave, flux, order.Flux, order.Mask, o.ResolvingPower),
             ResolvingPower = o.ResolvingPower,
             Template = name,
+            Discovery = rounds,
         };
         model.Report = report;
-        model.Provenance.Add($"fitted with {training.Optimizer}: {training.Epochs} iterations, {training.Seconds:F1} s, RMS {report.RmsNative:G4} ({training.StopReason})");
+        model.Provenance.Add($"RMS {report.RmsNative:G4} with {model.Count} lines");
         return model;
+    }
+
+    /// <summary>
+    /// <see cref="CloneOptions.DiscoveryRounds"/> rounds of residual-driven discovery on a fitted model: each adds up to
+    /// an equal share of the lines left in the budget (<see cref="CloneOptions.MaxLines"/>, else 1.5 × <paramref
+    /// name="linesFound"/>) where target/model shows them missing, and refits every line. Stops early when none is missing.
+    /// </summary>
+    public static (LineModel Model, List<DiscoveryRound> Rounds) Discover(LineModel model, SpectralOrder order, CloneOptions o, int linesFound,
+        Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var rounds = new List<DiscoveryRound>();
+        var wave = order.Wavelength;
+        var weight = order.Mask.Select(m => m ? 1.0 : 0.0).ToArray();
+        int budget = o.MaxLines ?? (int)(1.5 * linesFound);
+        for (int r = 1; r <= o.DiscoveryRounds; r++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int room = (budget - model.Count) / (o.DiscoveryRounds - r + 1);
+            var missing = LineDiscovery.Missing(model, wave, model.Evaluate(wave), order.Flux, order.Mask, o.DiscoveryProminence, o.MinSeparation, room);
+            if (missing.Count == 0) break;
+            var next = LineDiscovery.With(model, missing);
+            next.Provenance.Add($"discovery round {r}: added {missing.Count} lines missing from target/model (prominence >= {o.DiscoveryProminence})");
+            TrainingReport training;
+            using (var kernels = Backend(next, wave, o, note => next.Provenance.Add(note)))
+                training = Train(kernels, order.Flux, weight, o.Training, progress, cancel, note => next.Provenance.Add(note));
+            next.Provenance.Add($"refitted with {training.Optimizer}: {training.Epochs} iterations, {training.Seconds:F1} s ({training.StopReason})");
+            model = next;
+            rounds.Add(new DiscoveryRound(r, missing.Count, model.Count, training.Rms, training));
+        }
+        return (model, rounds);
     }
 }
 
@@ -107,13 +156,13 @@ public static partial class Cloner
                 using var trainer = new Compute.GpuTrainer(gpu, target, weight);
                 return trainer.Fit(o, progress, cancel);
             }
-            return Trainer.Fit(new CloneObjective(kernels, target, weight), o, progress, cancel);
+            return Trainer.Fit(new CloneObjective(kernels, target, weight, o.Threads), o, progress, cancel);
         }
         catch (Exception e) when (kernels is not LineKernels && e is not OperationCanceledException)
         {
             int done = (e as TrainingFailedException)?.Report.Epochs ?? 0;
             note($"{e.Message}; continued on the CPU");
-            var rest = Trainer.Fit(new CloneObjective(new LineKernels(model, kernels.Wavelength, o.Threads), target, weight),
+            var rest = Trainer.Fit(new CloneObjective(new LineKernels(model, kernels.Wavelength, o.Threads), target, weight, o.Threads),
                 o.WithEpochs(Math.Max(1, o.Epochs - done)), progress, cancel);
             rest.StopReason = $"{e.Message}; then on the CPU: {rest.StopReason}";
             rest.Epochs += done;

@@ -50,6 +50,8 @@ public sealed class TrainingReport
     public double InitialRms { get; set; }
     public double Rms { get; set; }
     public long LinePixelPairs { get; set; }
+    /// <summary>Trial steps evaluated (Levenberg–Marquardt: one forward pass each; those rejected are wasted work).</summary>
+    public int Trials { get; set; }
     public string StopReason { get; set; } = "";
     public List<double> LossHistory { get; } = new();
     public List<double> SecondsHistory { get; } = new();
@@ -133,7 +135,9 @@ public static class Trainer
         var blocks = new double[10 * lines];
         var cblock = new double[nc * nc];
         var flux = obj.Flux();
-        double loss = obj.Loss(flux), lambda = 1e-2;
+        double loss = obj.Loss(flux), lambda = 1e-2, growth = 2;
+        var predicted = new double[lines];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads ?? Environment.ProcessorCount) };
         obj.Gradient(flux, grad, blocks, cblock);
         for (int epoch = 1; epoch <= o.Epochs; epoch++)
         {
@@ -142,19 +146,27 @@ public static class Trainer
             for (int attempt = 0; attempt < 12 && !accepted; attempt++)
             {
                 var trial = (double[])p.Clone();
-                Parallel.For(0, lines, j => LineStep(blocks, grad, j, lambda, trial));
-                ContinuumStep(cblock, grad, 4 * lines, nc, lambda, trial);
+                double damping = lambda;
+                Parallel.For(0, lines, parallel, j => predicted[j] = LineStep(blocks, grad, j, damping, trial));
+                double gain = ContinuumStep(cblock, grad, 4 * lines, nc, lambda, trial);
+                foreach (double g in predicted) gain += g;
                 obj.SetParameters(trial);
                 var f = obj.Flux();
                 double l = obj.Loss(f);
+                r.Trials++;
                 if (l < loss)
                 {
+                    // Nielsen's rule (Nielsen 1999, IMM-REP-1999-05): shrink λ by up to 3 as the quadratic model's
+                    // prediction of the decrease comes true (ρ → 1), keep it at ρ = ½, grow it below.
+                    double rho = gain > 0 ? (loss - l) / gain : 0;
+                    lambda = Math.Max(lambda * Math.Max(1.0 / 3, 1 - Math.Pow(2 * rho - 1, 3)), 1e-6);
+                    growth = 2;
                     p = trial; flux = f; loss = l; accepted = true;
-                    lambda = Math.Max(lambda / 3, 1e-6);
                 }
                 else
                 {
-                    lambda *= 4;
+                    lambda *= growth;
+                    growth *= 2;
                     cancel.ThrowIfCancellationRequested();
                 }
             }
@@ -172,26 +184,48 @@ public static class Trainer
     /// <summary>Largest move of a line per LM step: 0.05 Å in centre, 0.25 in a log parameter (keeps lines in their basin).</summary>
     internal const double MaxCenterStep = 0.05, MaxLogStep = 0.25;
 
-    private static void LineStep(double[] blocks, double[] grad, int j, double lambda, double[] p)
+    /// <summary>
+    /// Line j's damped step into <paramref name="p"/>; returns the decrease of χ² the quadratic model predicts for the
+    /// step taken (after clamping): −(gᵀδ + δᵀHδ).
+    /// </summary>
+    private static double LineStep(double[] blocks, double[] grad, int j, double lambda, double[] p)
     {
         int b = 10 * j;
         Span<double> h = stackalloc double[16];
-        int[] idx = { 0, 1, 2, 3, 1, 4, 5, 6, 2, 5, 7, 8, 3, 6, 8, 9 };
-        for (int k = 0; k < 16; k++) h[k] = blocks[b + idx[k]];
-        for (int k = 0; k < 4; k++) h[5 * k] = h[5 * k] * (1 + lambda) + 1e-12;
         Span<double> rhs = stackalloc double[4];
+        for (int k = 0; k < 16; k++) h[k] = blocks[b + BlockIndex[k]];
+        for (int k = 0; k < 4; k++) h[5 * k] = h[5 * k] * (1 + lambda) + 1e-12;
         for (int k = 0; k < 4; k++) rhs[k] = -0.5 * grad[4 * j + k];
-        if (!DenseSolver.Solve(h, rhs, 4)) return;
-        p[4 * j] += Math.Clamp(rhs[0], -MaxCenterStep, MaxCenterStep);
-        for (int k = 1; k < 4; k++) p[4 * j + k] += Math.Clamp(rhs[k], -MaxLogStep, MaxLogStep);
+        if (!DenseSolver.Solve(h, rhs, 4)) return 0;
+        rhs[0] = Math.Clamp(rhs[0], -MaxCenterStep, MaxCenterStep);
+        for (int k = 1; k < 4; k++) rhs[k] = Math.Clamp(rhs[k], -MaxLogStep, MaxLogStep);
+        double gain = 0;
+        for (int r = 0; r < 4; r++)
+        {
+            p[4 * j + r] += rhs[r];
+            gain -= grad[4 * j + r] * rhs[r];
+            for (int c = 0; c < 4; c++) gain -= rhs[r] * blocks[b + BlockIndex[4 * r + c]] * rhs[c];
+        }
+        return gain;
     }
 
-    private static void ContinuumStep(double[] cblock, double[] grad, int offset, int nc, double lambda, double[] p)
+    /// <summary>Where entry (r, c) of a 4×4 block sits among its 10 stored upper-triangle entries.</summary>
+    private static readonly int[] BlockIndex = { 0, 1, 2, 3, 1, 4, 5, 6, 2, 5, 7, 8, 3, 6, 8, 9 };
+
+    private static double ContinuumStep(double[] cblock, double[] grad, int offset, int nc, double lambda, double[] p)
     {
         var h = (double[])cblock.Clone();
         var rhs = new double[nc];
         for (int k = 0; k < nc; k++) { h[k * nc + k] = h[k * nc + k] * (1 + lambda) + 1e-12; rhs[k] = -0.5 * grad[offset + k]; }
-        if (DenseSolver.Solve(h, rhs, nc)) for (int k = 0; k < nc; k++) p[offset + k] += rhs[k];
+        if (!DenseSolver.Solve(h, rhs, nc)) return 0;
+        double gain = 0;
+        for (int k = 0; k < nc; k++)
+        {
+            p[offset + k] += rhs[k];
+            gain -= grad[offset + k] * rhs[k];
+            for (int l = 0; l < nc; l++) gain -= rhs[k] * cblock[k * nc + l] * rhs[l];
+        }
+        return gain;
     }
 
     private static void RunAdam(CloneObjective obj, TrainingOptions o, TrainingReport r, ref double[] best, ref double bestLoss,
