@@ -172,6 +172,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
             todo.Add(i);
         }
         if (WhatIf) return;
+        foreach (var r in results) if (r is not null) Log(log, r); // skipped and refused inputs: every input has its line
 
         if (Scheduler == BatchScheduler.Slurm && todo.Count > 0)
         {
@@ -208,6 +209,13 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
         WriteVerbose($"{done.Count(r => r.Outcome == BatchOutcome.Reduced)} reduced, {done.Count(r => r.Outcome == BatchOutcome.Skipped)} skipped, {failed} failed of {inputs.Count}; summary: {summary}");
     }
 
+    /// <summary>Appends the input's line to the log; a log that cannot be written is a warning, not a failed input.</summary>
+    private void Log(string log, BatchResult r)
+    {
+        try { BatchLog.Append(log, r); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { WriteWarning($"cannot append to the log {log}: {e.Message}"); }
+    }
+
     private static BatchResult Failed(string input, string sha, string reason) => new()
     {
         Input = System.IO.Path.GetFileName(input), Path = System.IO.Path.GetFullPath(input), Outcome = BatchOutcome.Failed, Reason = reason, InputSha256 = sha,
@@ -235,7 +243,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
                     finished.Add((i, r, warnings));
                 });
             }
-            catch (OperationCanceledException) { }
+            catch (Exception) when (_cancel.IsCancellationRequested) { } // stopped (Ctrl+C): what finished is recorded
             finally { finished.CompleteAdding(); }
         });
 
@@ -248,8 +256,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
             if (r.Outcome == BatchOutcome.Failed) failed++;
             foreach (var w in warnings) WriteWarning($"{r.Input}: {w}");
             WriteVerbose(r.ToString());
-            try { BatchLog.Append(log, r); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { WriteWarning($"cannot append to the log {log}: {e.Message}"); }
+            Log(log, r);
             double eta = clock.Elapsed.TotalSeconds / count * (todo.Count - count);
             progress.StatusDescription = $"{count} of {todo.Count} done ({failed} failed); last: {r.Input} {r.Outcome}";
             progress.PercentComplete = 100 * count / todo.Count;
@@ -257,6 +264,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
             WriteProgress(progress);
         }
         worker.Wait();
+        if (_cancel.IsCancellationRequested) throw new PipelineStoppedException();
         progress.RecordType = ProgressRecordType.Completed;
         WriteProgress(progress);
     }
@@ -513,8 +521,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
                 var s = states[t];
                 results[i] = Failed(inputs[i], "", $"Slurm task {t} of job {job.Id} ended {s.State} (exit {s.ExitCode}{(s.Reason is "" or "None" ? "" : ", " + s.Reason)}) " +
                                                    $"without recording a result; see {System.IO.Path.Combine(stage, $"task-{t}.out")}");
-                try { BatchLog.Append(log, results[i]!); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { WriteWarning($"cannot append to the log {log}: {e.Message}"); }
+                Log(log, results[i]!);
             }
         }
         return true;
