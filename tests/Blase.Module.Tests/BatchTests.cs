@@ -181,7 +181,7 @@ public sealed class BatchTests : IClassFixture<BatchTests.Reference>
     public void A_Slurm_job_array_gives_the_outputs_and_summary_of_a_local_run_and_a_resubmission_redoes_only_what_is_missing()
     {
         var expected = _ref.Run.Files;
-        string dir = Path.Combine(_ref.Root, "slurm");
+        string dir = WithCachedClone("slurm");
         var (code, output, err) = Blase(_ref.Batch(dir, "-Scheduler Slurm -Verbose"));
         Assert.True(code == 1, $"exit {code}: {err}");
         Assert.Contains("submitted Slurm job", err);

@@ -473,6 +473,8 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
             System.IO.Path.Combine(stage, "task-%a.out"), options, command);
         AtomicFile.Write(jobScript, s => s.Write(System.Text.Encoding.UTF8.GetBytes(script)));
 
+        // What each input's manifest was before the job: a task that ends without writing one leaves it as it was.
+        var before = todo.ToDictionary(i => i, i => BatchManifest.Load(new BatchLayout(outDir, inputs[i]).Manifest)?.FinishedUtc);
         SlurmJob job;
         try
         {
@@ -514,7 +516,8 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
             int i = todo[t];
             var layout = new BatchLayout(outDir, inputs[i]);
             var manifest = BatchManifest.Load(layout.Manifest);
-            if (manifest is not null && manifest.FinishedUtc >= submitted && manifest.RecipeSha256 == recipe.Sha256)
+            // Judged by the manifest the task wrote (not by clocks, which may differ between nodes): a new one for this recipe.
+            if (manifest is not null && manifest.FinishedUtc != before[i] && manifest.RecipeSha256 == recipe.Sha256)
                 results[i] = manifest.Result;
             else
             {
