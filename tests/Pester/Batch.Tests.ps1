@@ -73,6 +73,15 @@ Describe 'Invoke-BlaseBatch recipes' {
         Test-Path (Join-Path $dir 'bad') | Should -BeFalse
     }
 
+    It 'takes a script block that returns the recipe, and refuses one that does not' {
+        $r = Invoke-BlaseBatch -Recipe { $recipe } -LiteralPath (Join-Path $inputs 'star-a.fits') -OutputDirectory (Join-Path $dir 'block')
+        $r.Outcome | Should -Be 'Reduced'
+        $err = $null
+        try { Invoke-BlaseBatch -Recipe { 1; 2 } -LiteralPath (Join-Path $inputs 'star-a.fits') -OutputDirectory (Join-Path $dir 'block') -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'Blase.BadRecipe*'
+        "$($err.ErrorDetails.Message)" | Should -BeLike '*must return one hashtable*'
+    }
+
     It 'reads a .psd1 settings file with paths relative to it' {
         $file = Join-Path $dir 'recipe.psd1'
         Set-Content -LiteralPath $file -Value "@{ Model = 'model.fits'; Transfer = @{ BarycentricCorrection = 0; Free = 'RadialVelocity', 'Continuum'; Vsini = 4 } }"

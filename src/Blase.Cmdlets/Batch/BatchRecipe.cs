@@ -13,7 +13,7 @@ using Blase.Engine.IO;
 namespace Blase.Cmdlets.Batch;
 
 /// <summary>
-/// A batch reduction recipe, from a .psd1 settings file or a hashtable. Its sections are splatted onto the cmdlets they
+/// A batch reduction recipe, from a .psd1 settings file, a hashtable, or a script block that returns one (run once). Its sections are splatted onto the cmdlets they
 /// name, so a recipe holds exactly what one would type:
 /// <code>
 /// @{
@@ -68,7 +68,7 @@ public sealed class BatchRecipe
     /// <summary>SHA-256 of what makes the clone (the template's bytes, TemplateSelect, Clone): the name of its cached copy.</summary>
     public string CloneSha256 { get; }
 
-    /// <summary>Reads a recipe from a .psd1 path or a hashtable; throws ArgumentException saying what is wrong.</summary>
+    /// <summary>Reads a recipe from a .psd1 path, a hashtable or a script block returning one; throws ArgumentException saying what is wrong.</summary>
     public static BatchRecipe Load(object recipe, PSCmdlet cmdlet)
     {
         object value = recipe is PSObject p ? p.BaseObject : recipe;
@@ -80,6 +80,14 @@ public sealed class BatchRecipe
                 table = d;
                 baseDir = cmdlet.SessionState.Path.CurrentFileSystemLocation.ProviderPath;
                 break;
+            case ScriptBlock block:
+                // Evaluated once, here: the recipe is the hashtable it returns (computed paths, values from the environment).
+                var returned = block.Invoke().Select(o => o?.BaseObject).ToList();
+                if (returned.Count != 1 || returned[0] is not IDictionary made)
+                    throw new ArgumentException($"a recipe script block must return one hashtable (it returned {returned.Count} object(s){(returned.Count == 1 ? $", a {returned[0]?.GetType().Name ?? "null"}" : "")})");
+                table = made;
+                baseDir = cmdlet.SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+                break;
             case string or FileInfo:
                 string path = value is FileInfo fi ? fi.FullName : cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath((string)value);
                 if (!File.Exists(path)) throw new FileNotFoundException($"no recipe file {path}", path);
@@ -88,7 +96,7 @@ public sealed class BatchRecipe
                 baseDir = System.IO.Path.GetDirectoryName(path)!;
                 break;
             default:
-                throw new ArgumentException($"-Recipe takes a .psd1 path or a hashtable (got a {value?.GetType().Name ?? "null"})");
+                throw new ArgumentException($"-Recipe takes a .psd1 path, a hashtable or a script block that returns one (got a {value?.GetType().Name ?? "null"})");
         }
 
         var unknown = table.Keys.Cast<object>().Select(k => k.ToString()!).Where(k => !Keys.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList();

@@ -62,7 +62,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
     private CancellationTokenSource? _cancel;
     private readonly ConcurrentDictionary<PowerShell, byte> _running = new();
 
-    /// <summary>The recipe: a .psd1 settings file or a hashtable with Template (a spectrum to clone) or Model (a saved line model), and optionally TemplateSelect, Clone, Select, Transfer (hashtables of those cmdlets' parameters) and Outputs (Result, Lines, Model).</summary>
+    /// <summary>The recipe: a .psd1 settings file, a hashtable, or a script block that returns one (run once, before any input), with Template (a spectrum to clone) or Model (a saved line model), and optionally TemplateSelect, Clone, Select, Transfer (hashtables of those cmdlets' parameters) and Outputs (Result, Lines, Model).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
     public object Recipe { get; set; } = null!;
@@ -124,7 +124,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
         {
             recipe = BatchRecipe.Load(Recipe, this);
         }
-        catch (Exception e) when (e is ArgumentException or IOException)
+        catch (Exception e) when (e is ArgumentException or IOException || e is RuntimeException and not PipelineStoppedException)
         {
             ThrowTerminatingError(new ErrorRecord(e, "Blase.BadRecipe", e is FileNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidArgument, Recipe)
             {
