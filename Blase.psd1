@@ -10,7 +10,7 @@
     CmdletsToExport      = @(
         'Import-BlaseSpectrum', 'Export-BlaseSpectrum', 'Select-BlaseSpectrum', 'Convert-BlaseSpectrum',
         'Get-BlaseDevice', 'Import-BlaseModel', 'Invoke-BlaseClone', 'Find-BlaseLine', 'Get-BlaseLine',
-        'Export-BlaseLines', 'Save-BlaseModel', 'Invoke-BlaseTransfer', 'Measure-BlaseResidual',
+        'Export-BlaseLines', 'Save-BlaseModel', 'Invoke-BlaseTransfer', 'Measure-BlaseResidual', 'Invoke-BlaseBatch',
         'New-BlaseEmulator', 'Get-BlaseTemplate'
     )
     FunctionsToExport    = @()

@@ -10,7 +10,8 @@ using Blase.Engine.IO.Formats;
 //   dotnet run -c Release --project bench/Blase.Bench -- transfer --template <spectrum> [--teff K] [--normalized] --data <spectrum>
 //        [--order 3,4,5] [--bc km/s] [--free Default|…] [--optimizer levenbergmarquardt|lbfgs|adam] [--per-order] [--repeat N] [--device cpu]
 //   dotnet run -c Release --project bench/Blase.Bench -- emulator --grid <starfish hdf5> [--repeat N]
-const string usage = "usage: Blase.Bench read <file>… [--repeat N] | clone --flux <fits> --wave <fits> [--normalized] [--min A --max A] [--prominence P] [--epochs N] [--optimizer adam|lm] [--device cpu|cuda] | transfer --template <file> [--teff K] --data <file> [--order …] [--bc km/s] [--free …] [--per-order] [--device cpu] | emulator --grid <hdf5> [--repeat N]";
+//   dotnet run -c Release --project bench/Blase.Bench -- batch --recipe <psd1> [--workers 1,2] [--repeat N] <input> [<input> …]
+const string usage = "usage: Blase.Bench read <file>… [--repeat N] | clone --flux <fits> --wave <fits> [--normalized] [--min A --max A] [--prominence P] [--epochs N] [--optimizer adam|lm] [--device cpu|cuda] | transfer --template <file> [--teff K] --data <file> [--order …] [--bc km/s] [--free …] [--per-order] [--device cpu] | emulator --grid <hdf5> [--repeat N] | batch --recipe <psd1> [--workers 1,2] [--repeat N] <input>…";
 if (args.Length == 0) { Console.Error.WriteLine(usage); return 2; }
 
 var options = Options.Parse(args[1..]);
@@ -48,6 +49,8 @@ switch (args[0])
         return TransferBench.Run(options);
     case "emulator":
         return EmulatorBench.Run(options);
+    case "batch":
+        return BatchBench.Run(options);
     default:
         Console.Error.WriteLine(usage);
         return 2;

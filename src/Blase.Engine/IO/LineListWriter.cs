@@ -26,7 +26,7 @@ public static class LineListWriter
                         w.WriteLine(string.Join(',', Columns.Select(c => c.GetValue(l) switch
                         {
                             double d => d.ToString("R", CultureInfo.InvariantCulture),
-                            var v => Convert.ToString(v, CultureInfo.InvariantCulture),
+                            var v => Quoted(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""),
                         })));
                 });
                 break;
@@ -46,4 +46,8 @@ public static class LineListWriter
                 throw new ArgumentException($"cannot tell the format from '{Path.GetExtension(path)}' (use .csv, .xlsx or .fits)");
         }
     }
+
+    /// <summary>RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled (a stop reason, a file name).</summary>
+    private static string Quoted(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
 }
