@@ -1,0 +1,86 @@
+using Blase.Engine.Emulators.LabelFitting;
+using Blase.Engine.Emulators.Payne;
+using Blase.Engine.IO.Formats;
+using Blase.Engine.Spectra;
+using Blase.Engine.Transfer;
+using Xunit.Abstractions;
+
+namespace Blase.Engine.Tests;
+
+/// <summary>Label inference with the emulators: The Payne 2018 network against its formula, and injection and recovery.</summary>
+public class LabelFitTests
+{
+    private readonly ITestOutputHelper _out;
+    public LabelFitTests(ITestOutputHelper output) => _out = output;
+
+    private static string PayneFile => TestData.File("payne", "NN_normalized_spectra.npz");
+    private static readonly Lazy<PayneNetwork> Payne = new(() => PayneNetwork.Load(PayneFile));
+
+    [DataFact]
+    public void Payne_2018_forward_pass_equals_the_readme_formula_on_every_pixel()
+    {
+        // The formula of ../shared/data/README.md, written out from the raw arrays (pixel-major, C order).
+        var a = NpyArchive.Read(PayneFile);
+        double[] w0 = a["w_array_0"].Values, b0 = a["b_array_0"].Values, w1 = a["w_array_1"].Values, b1 = a["b_array_1"].Values;
+        double[] xMin = a["x_min"].Values, xMax = a["x_max"].Values;
+        int pixels = a["b_array_1"].Length, hidden = a["b_array_0"].Length / pixels, labels = xMin.Length;
+        var r = new Random(8);
+        for (int trial = 0; trial < 3; trial++)
+        {
+            var x = Enumerable.Range(0, labels).Select(k => xMin[k] + r.NextDouble() * (xMax[k] - xMin[k])).ToArray();
+            var flux = Payne.Value.Evaluate(x);
+            double worst = 0;
+            for (int p = 0; p < pixels; p++)
+            {
+                double f = b1[p];
+                for (int h = 0; h < hidden; h++)
+                {
+                    double z = b0[p * hidden + h];
+                    for (int k = 0; k < labels; k++) z += w0[(p * hidden + h) * labels + k] * ((x[k] - xMin[k]) / (xMax[k] - xMin[k]) - 0.5);
+                    f += w1[p * hidden + h] * (1 / (1 + Math.Exp(-z)));
+                }
+                worst = Math.Max(worst, Math.Abs(f - flux[p]));
+            }
+            Assert.True(worst <= 1e-10, $"largest difference {worst:G3}");
+        }
+    }
+
+    /// <summary>The network's spectrum at the labels, observed at velocity v (the wavelength axis stretched by D), at S/N 100, times a tilted continuum.</summary>
+    private static Spectrum Observed(PayneNetwork net, double[] labels, double vKms, int seed)
+    {
+        var flux = net.Evaluate(labels);
+        double d = DopplerShift.Factor(vKms);
+        var wave = net.Wavelength!.Select(w => w * d).ToArray();
+        var r = new Random(seed);
+        double lo = wave[0], hi = wave[^1];
+        var f = new double[flux.Length];
+        var s = new double[flux.Length];
+        for (int i = 0; i < f.Length; i++)
+        {
+            double cont = 1.3 * (1 + 0.03 * (2 * wave[i] - lo - hi) / (hi - lo));
+            s[i] = cont * flux[i] / 100;
+            double gauss = Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+            f[i] = cont * flux[i] + s[i] * gauss;
+        }
+        return Spectrum.FromArrays(wave, f, s, medium: WavelengthMedium.Vacuum);
+    }
+
+    [DataFact]
+    public void Payne_fit_recovers_injected_labels_at_signal_to_noise_100()
+    {
+        var net = Payne.Value;
+        _out.WriteLine($"box: {string.Join(", ", net.LabelNames.Select((n, k) => $"{n} {net.LabelMin[k]:G5}..{net.LabelMax[k]:G5}"))}");
+        var truth = new[] { 5230.0, 4.42, -0.12, 0.05, 6.0 };
+        var spectrum = Observed(net, truth, 12.3, seed: 1);
+        var fit = LabelFit.Fit(net, spectrum);
+        _out.WriteLine($"{fit}  (iterations {fit.Iterations}, evaluations {fit.Evaluations}, {fit.Elapsed.TotalSeconds:F2} s, converged {fit.Converged})");
+        Assert.True(fit.Converged);
+        Assert.InRange(fit.Label("Teff"), truth[0] - 20, truth[0] + 20);
+        Assert.InRange(fit.Label("LogG"), truth[1] - 0.05, truth[1] + 0.05);
+        Assert.InRange(fit.Label("Metallicity"), truth[2] - 0.03, truth[2] + 0.03);
+        Assert.InRange(fit.RadialVelocity, 12.3 - 0.5, 12.3 + 0.5);
+        // The errors are honest: the misses are within 4σ, and χ²/ν is about 1.
+        for (int k = 0; k < 5; k++) Assert.True(Math.Abs(fit.Labels[k] - truth[k]) < 4 * fit.LabelErrors[k], $"{fit.LabelNames[k]} misses by {fit.Labels[k] - truth[k]:G3}, σ {fit.LabelErrors[k]:G3}");
+        Assert.InRange(fit.ReducedChiSquare, 0.9, 1.1);
+    }
+}
