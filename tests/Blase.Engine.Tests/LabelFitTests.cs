@@ -83,4 +83,32 @@ public class LabelFitTests
         for (int k = 0; k < 5; k++) Assert.True(Math.Abs(fit.Labels[k] - truth[k]) < 4 * fit.LabelErrors[k], $"{fit.LabelNames[k]} misses by {fit.Labels[k] - truth[k]:G3}, σ {fit.LabelErrors[k]:G3}");
         Assert.InRange(fit.ReducedChiSquare, 0.9, 1.1);
     }
+
+    [DataFact]
+    public void PcaGp_fit_recovers_a_held_out_grid_spectrum()
+    {
+        var grid = Emulators.Starfish.EmulatorGrid.Read(TestData.File("grids", "PHOENIX_IGRINS_m075.hdf5"));
+        var truth = new[] { 3900.0, 3.5, 0.0 };
+        int held = grid.IndexOf(truth);
+        var emulator = Emulators.Starfish.PcaGpEmulator.Train(grid.Without(held), new Emulators.Starfish.PcaGpOptions { ExplainedVariance = 0.999 });
+        // The held-out spectrum observed at +8 km/s (its wavelength axis stretched) with S/N 100 noise.
+        double d = DopplerShift.Factor(8);
+        var r = new Random(5);
+        var flux = grid.Fluxes[held];
+        var sigma = flux.Select(f => f / 100).ToArray();
+        var noisy = flux.Select((f, i) => f + sigma[i] * Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble())).ToArray();
+        var spectrum = Spectrum.FromArrays(grid.Wavelength.Select(w => w * d).ToArray(), noisy, sigma, medium: grid.Medium);
+        var fit = LabelFit.Fit(emulator, spectrum);
+        _out.WriteLine($"{fit}  (iterations {fit.Iterations}, evaluations {fit.Evaluations}, {fit.Elapsed.TotalSeconds:F2} s, converged {fit.Converged})");
+        var plain = LabelFit.Fit(emulator, spectrum, new LabelFitOptions { UseEmulatorCovariance = false });
+        _out.WriteLine($"without the emulator's covariance: {plain}");
+        Assert.True(fit.Converged);
+        Assert.True(fit.EmulatorCovarianceUsed);
+        Assert.InRange(fit.Label("Teff"), 3850, 3950);
+        Assert.InRange(fit.Label("LogG"), 3.3, 3.7);
+        Assert.InRange(fit.Label("Metallicity"), -0.15, 0.15);
+        Assert.InRange(fit.RadialVelocity, 7, 9);
+        // The emulator's covariance widens the errors (it adds variance the data alone do not have).
+        Assert.True(fit.LabelError("Teff") >= plain.LabelError("Teff"));
+    }
 }

@@ -1,0 +1,39 @@
+# Pester 5 specs for label inference: Invoke-BlaseLabelFit with The Payne 2018 network and a PCA + GP emulator, and its errors.
+# Under Invoke-Pester (pwsh), discovery needs the data folder for -Skip, and the run needs the module: both are set
+# here; under `dotnet test` the host provides $BlaseDataRoot and has imported Blase already.
+if (-not $BlaseDataRoot) { $BlaseDataRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', '..', 'shared', 'data')) }
+BeforeAll {
+    if (-not $BlaseDataRoot) { $BlaseDataRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', '..', 'shared', 'data')) }
+    if (-not (Get-Module Blase)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'Blase', 'Blase.psd1')) -ErrorAction Stop }
+    $payne = [System.IO.Path]::Combine([string]$BlaseDataRoot, 'payne', 'NN_normalized_spectra.npz')
+}
+
+Describe 'Invoke-BlaseLabelFit' {
+    $noData = -not [System.IO.Directory]::Exists([System.IO.Path]::Combine([string]$BlaseDataRoot, 'payne'))
+
+    It 'fits The Payne network to a spectrum it made, from the pipeline, labels in the network''s order' -Skip:$noData {
+        $net = Import-BlaseModel $payne
+        $star = Get-BlaseTemplate -Emulator $net -Label 5230, 4.42, -0.12, 0.05, 6
+        $star.Metadata.Teff | Should -Be 5230
+        $fit = $star | Invoke-BlaseLabelFit -Emulator $net -FixLabel @{ Vmacro = 6 } -FixRadialVelocity
+        $fit.LabelNames -join ',' | Should -Be 'Teff,LogG,Metallicity,MgFe,Vmacro'
+        $fit.Labels[0] | Should -BeGreaterThan 5225
+        $fit.Labels[0] | Should -BeLessThan 5235
+        $fit.Label('LogG') | Should -BeGreaterThan 4.41
+        $fit.LabelErrors[4] | Should -Be 0
+        $fit.RadialVelocity | Should -Be 0
+        $fit.Converged | Should -BeTrue
+        ($fit | Out-String -Width 200) -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 } | Should -BeNullOrEmpty
+    }
+
+    It 'says clearly what is wrong with a label it does not have, and goes on with the next spectrum' -Skip:$noData {
+        $net = Import-BlaseModel $payne
+        $star = Get-BlaseTemplate -Emulator $net -Label 5230, 4.42, -0.12, 0.05, 6
+        $r = $star, $star | Invoke-BlaseLabelFit -Emulator $net -FixLabel @{ Alpha = 0 } -ErrorVariable err -ErrorAction SilentlyContinue
+        $r | Should -BeNullOrEmpty
+        $err.Count | Should -Be 2
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].Exception.Message | Should -Match 'no label Alpha'
+        { $star | Invoke-BlaseLabelFit -Emulator $net -Exclude 15900 -ErrorAction Stop } | Should -Throw '*pairs*'
+    }
+}
