@@ -37,3 +37,31 @@ Describe 'Invoke-BlaseLabelFit' {
         { $star | Invoke-BlaseLabelFit -Emulator $net -Exclude 15900 -ErrorAction Stop } | Should -Throw '*pairs*'
     }
 }
+
+Describe 'New-BlaseEmulator -Kind Neural' {
+    $noData = -not [System.IO.Directory]::Exists([System.IO.Path]::Combine([string]$BlaseDataRoot, 'payne'))
+
+    It 'trains a network on piped labelled spectra, saves it in The Payne''s layout and reads it back' -Skip:$noData {
+        $payne = Import-BlaseModel $payne
+        $spectra = foreach ($i in 0..29) { Get-BlaseTemplate -Emulator $payne -Label (4500 + 40 * $i), (4.1 + 0.02 * $i), (-0.3 + 0.02 * ($i % 7)), 0, 5 }
+        $net = $spectra | New-BlaseEmulator -Kind Neural -HiddenUnits 16 -MaxEpochs 5 -BatchSize 8
+        $net.LabelNames -join ',' | Should -Be 'Teff,LogG,Metallicity'
+        $net.Training.Epochs | Should -Be 5
+        $net.Training.ValidationCount | Should -Be 3
+        $dir = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "blase-neural-$([guid]::NewGuid())")
+        $null = [System.IO.Directory]::CreateDirectory($dir)
+        try {
+            $path = [System.IO.Path]::Combine($dir, 'net.npz')
+            $net | Save-BlaseModel -Path $path -WhatIf
+            $path | Should -Not -Exist
+            ($net | Save-BlaseModel -Path $path).Length | Should -BeGreaterThan 0
+            $net | Save-BlaseModel -Path ([System.IO.Path]::Combine($dir, 'net.hdf5')) -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].Exception.Message | Should -Match '\.npz'
+            $back = Import-BlaseModel $path
+            $back.GetType().Name | Should -Be 'NeuralEmulator'
+            (Get-BlaseTemplate -Emulator $back -Teff 5000 -LogG 4.3 -Metallicity -0.2).Flux[9] |
+                Should -Be (Get-BlaseTemplate -Emulator $net -Teff 5000 -LogG 4.3 -Metallicity -0.2).Flux[9]
+        }
+        finally { [System.IO.Directory]::Delete($dir, $true) }
+    }
+}

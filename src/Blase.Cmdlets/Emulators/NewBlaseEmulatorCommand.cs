@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Blase.Engine.Emulators;
+using Blase.Engine.Emulators.Neural;
 using Blase.Engine.Emulators.Starfish;
 using Blase.Engine.Spectra;
 
@@ -12,9 +13,13 @@ namespace Blase.Cmdlets.Emulators;
 /// (Starfish, Czekala et al. 2015): each spectrum is divided by its mean, each pixel centred and scaled, the fewest principal
 /// components that explain -ExplainedVariance of the grid are kept (or -Components of them), and each component's weight
 /// becomes a squared-exponential Gaussian process over the labels, trained by maximizing the factorized likelihood of Habib et
-/// al. (2007) with analytic gradients. Labels that do not vary over the grid are not dimensions of the emulator. Training
-/// shows its progress; Ctrl+C stops it. Get-BlaseTemplate draws spectra from the result; Save-BlaseModel writes it in
-/// Starfish's emulator file layout.</para>
+/// al. (2007) with analytic gradients. With -Kind Neural it trains instead a fully connected network in the layout of The Payne
+/// (Ting et al. 2019): labels scaled to [-0.5, 0.5] by the grid's range, two hidden layers of -HiddenUnits (300) with LeakyReLU,
+/// one output per pixel; an L1 loss minimized by Adam in mini-batches of -BatchSize, a -ValidationFraction of the spectra held
+/// out to keep the best weights and to stop after -Patience epochs without improvement (or at -MaxEpochs). Labels that do not
+/// vary over the grid are not dimensions of the emulator. Training shows its progress; Ctrl+C stops it and keeps the best
+/// emulator so far. Get-BlaseTemplate draws spectra from the result and Invoke-BlaseLabelFit fits it to spectra; Save-BlaseModel
+/// writes it (Starfish's emulator layout, or The Payne's .npz for a network).</para>
 /// </summary>
 /// <example>
 /// <code>$e = New-BlaseEmulator -Path ./grids/PHOENIX_IGRINS_m075.hdf5 -ExplainedVariance 0.999; $e</code>
@@ -28,8 +33,12 @@ namespace Blase.Cmdlets.Emulators;
 /// <code>Import-BlaseSpectrum ./grids/PHOENIX_IGRINS_m075.hdf5 | Where-Object { $_.Metadata.Metallicity -eq 0 } | New-BlaseEmulator</code>
 /// <para>Builds an emulator of the solar-metallicity part of a grid only, from the spectra piped in.</para>
 /// </example>
+/// <example>
+/// <code>$net = New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -MaxEpochs 300 -Verbose; $net.Training</code>
+/// <para>Trains a The-Payne-style network on the IGRINS grid and shows how its training went (epochs, best validation loss, time).</para>
+/// </example>
 [Cmdlet(VerbsCommon.New, "BlaseEmulator")]
-[OutputType(typeof(PcaGpEmulator))]
+[OutputType(typeof(PcaGpEmulator), typeof(NeuralEmulator))]
 public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
 {
     private CancellationTokenSource? _cancel;
@@ -47,7 +56,7 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "Spectra")]
     public Spectrum[] InputObject { get; set; } = Array.Empty<Spectrum>();
 
-    /// <summary>The kind of emulator: PcaGp (PCA + Gaussian processes, Starfish's method).</summary>
+    /// <summary>The kind of emulator: PcaGp (PCA + Gaussian processes, Starfish's method) or Neural (a fully connected network, The Payne's).</summary>
     [Parameter] public EmulatorKind Kind { get; set; } = EmulatorKind.PcaGp;
 
     /// <summary>Keep the fewest principal components that explain this fraction of the whitened grid's variance (default 0.99).</summary>
@@ -58,6 +67,27 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
 
     /// <summary>Most L-BFGS iterations when training the Gaussian processes' hyperparameters.</summary>
     [Parameter] [ValidateRange(1, 1_000_000)] public int MaxIterations { get; set; } = 400;
+
+    /// <summary>Neural: units in each of the two hidden layers (default 300, The Payne's).</summary>
+    [Parameter] [ValidateRange(1, 100_000)] public int HiddenUnits { get; set; }
+
+    /// <summary>Neural: most passes over the training spectra (default 1000).</summary>
+    [Parameter] [ValidateRange(1, 10_000_000)] public int MaxEpochs { get; set; }
+
+    /// <summary>Neural: spectra per Adam step (default 128).</summary>
+    [Parameter] [ValidateRange(1, 1_000_000)] public int BatchSize { get; set; }
+
+    /// <summary>Neural: Adam's initial step size (default 0.001; halved after 20 epochs without improvement, down to 1/64 of it).</summary>
+    [Parameter] [ValidateRange(1e-9, 1.0)] public double LearningRate { get; set; }
+
+    /// <summary>Neural: the fraction of the spectra held out for validation (default 0.1).</summary>
+    [Parameter] [ValidateRange(0.0, 0.9)] public double ValidationFraction { get; set; }
+
+    /// <summary>Neural: stop after this many epochs without a better validation loss (default 50).</summary>
+    [Parameter] [ValidateRange(1, 1_000_000)] public int Patience { get; set; }
+
+    /// <summary>Neural: seed of the initial weights, the validation split and the batches (default 1).</summary>
+    [Parameter] public int Seed { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -95,6 +125,7 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
 
     private void Build(EmulatorGrid grid, string source)
     {
+        if (Kind == EmulatorKind.Neural) { BuildNetwork(grid, source); return; }
         var options = new PcaGpOptions { ExplainedVariance = ExplainedVariance, Components = Components, MaxIterations = MaxIterations };
         _cancel = new CancellationTokenSource();
         var progress = new ProgressRecord(3, $"New-BlaseEmulator {System.IO.Path.GetFileName(source)}",
@@ -113,6 +144,52 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
                          $"{t.Iterations} iterations, {t.Elapsed.TotalSeconds:F2} s ({t.ExitCondition}); ln L = {t.LogLikelihood:G8}, lambda_xi = {emulator.LambdaXi:G4}");
             if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the emulator has the best hyperparameters found so far");
             WriteObject(emulator);
+        }
+        finally
+        {
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+            _cancel.Dispose();
+            _cancel = null;
+        }
+    }
+
+    /// <summary>The defaults live in NeuralTrainingOptions; only what the user bound is copied.</summary>
+    private NeuralTrainingOptions NetworkOptions()
+    {
+        var o = new NeuralTrainingOptions();
+        var bound = MyInvocation.BoundParameters;
+        if (bound.ContainsKey(nameof(HiddenUnits))) o = o with { HiddenUnits = HiddenUnits };
+        if (bound.ContainsKey(nameof(MaxEpochs))) o = o with { MaxEpochs = MaxEpochs };
+        if (bound.ContainsKey(nameof(BatchSize))) o = o with { BatchSize = BatchSize };
+        if (bound.ContainsKey(nameof(LearningRate))) o = o with { LearningRate = LearningRate };
+        if (bound.ContainsKey(nameof(ValidationFraction))) o = o with { ValidationFraction = ValidationFraction };
+        if (bound.ContainsKey(nameof(Patience))) o = o with { Patience = Patience };
+        if (bound.ContainsKey(nameof(Seed))) o = o with { Seed = Seed };
+        return o;
+    }
+
+    private void BuildNetwork(EmulatorGrid grid, string source)
+    {
+        var options = NetworkOptions();
+        _cancel = new CancellationTokenSource();
+        var progress = new ProgressRecord(3, $"New-BlaseEmulator -Kind Neural {System.IO.Path.GetFileName(source)}",
+            $"{grid.Count} spectra x {grid.PixelCount} px, labels {string.Join(", ", grid.LabelNames)}");
+        WriteProgress(progress);
+        try
+        {
+            var network = NeuralTrainer.Train(grid.LabelNames, grid.Labels, grid.Fluxes, grid.Wavelength, options, p =>
+            {
+                double eta = p.Elapsed.TotalSeconds / p.Epoch * (p.MaxEpochs - p.Epoch);
+                progress.StatusDescription = $"epoch {p.Epoch}/{p.MaxEpochs}: L1 {p.TrainingLoss:G4}, validation {p.ValidationLoss:G4} (best {p.BestValidationLoss:G4}), step {p.LearningRate:G3}";
+                progress.PercentComplete = Math.Min(99, 100 * p.Epoch / p.MaxEpochs);
+                progress.SecondsRemaining = (int)Math.Min(int.MaxValue, eta);
+                WriteProgress(progress);
+            }, _cancel.Token, grid.Medium);
+            var t = network.Training!;
+            WriteVerbose($"{source}: {t.Epochs} epochs ({t.Steps} steps) in {t.Elapsed.TotalSeconds:F1} s ({t.ExitCondition}); best validation L1 {t.ValidationLoss:G4} at epoch {t.BestEpoch}");
+            if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the network has the best weights found so far (epoch {t.BestEpoch})");
+            WriteObject(network);
         }
         finally
         {

@@ -87,8 +87,8 @@ public sealed class NeuralEmulator : ISpectralEmulator
     }
 
     /// <summary>
-    /// Writes The Payne's key layout (float64), with the wavelengths as 'wavelength', the mask as 'mask' (1 = ignore) and the
-    /// label names as a text entry, which The Payne ignores.
+    /// Writes The Payne's key layout (float64), with the wavelengths as 'wavelength', the mask as 'mask' (1 = ignore), and the
+    /// label names and the wavelengths' medium as text entries, which The Payne ignores.
     /// </summary>
     public void Save(string path)
     {
@@ -102,14 +102,17 @@ public sealed class NeuralEmulator : ISpectralEmulator
         arrays.Add(("x_max", new[] { LabelCount }, LabelMax));
         if (Wavelength is not null) arrays.Add(("wavelength", new[] { PixelCount }, Wavelength));
         if (Mask is not null) arrays.Add(("mask", new[] { PixelCount }, Mask.Select(m => m ? 1.0 : 0.0).ToArray()));
-        NpzWriter.Write(path, arrays, new Dictionary<string, string> { [LabelNamesEntry] = string.Join("\n", LabelNames) });
+        NpzWriter.Write(path, arrays, new Dictionary<string, string> { [LabelNamesEntry] = string.Join("\n", LabelNames), [MediumEntry] = Medium.ToString() });
     }
 
-    private const string LabelNamesEntry = "label_names.txt";
+    private const string LabelNamesEntry = "label_names.txt", MediumEntry = "medium.txt";
 
     /// <summary>True when the archive holds a fully connected network (2-D w_array_0), not the 2018 per-pixel one.</summary>
-    public static bool IsFullyConnected(IReadOnlyDictionary<string, NpyArray> archive) =>
-        archive.TryGetValue("w_array_0", out var w) && w.Shape.Length == 2 && archive.ContainsKey("w_array_2");
+    public static bool IsFullyConnected(string path)
+    {
+        var archive = NpyArchive.Read(path);
+        return archive.TryGetValue("w_array_0", out var w) && w.Shape.Length == 2 && archive.ContainsKey("w_array_2");
+    }
 
     /// <summary>Reads a fully connected network from The Payne's .npz layout (optionally with wavelength and mask archives).</summary>
     public static NeuralEmulator Load(string path, string? wavelengthPath = null, string? maskPath = null)
@@ -124,20 +127,24 @@ public sealed class NeuralEmulator : ISpectralEmulator
         if (wavelengthPath is not null) wave = NpyArchive.Read(wavelengthPath).Values.First().Values;
         if (maskPath is not null) mask = NpyArchive.Read(maskPath).Values.First().Values.Select(v => v != 0).ToArray();
         string[]? names = null;
+        var medium = WavelengthMedium.Vacuum; // The Payne's APOGEE networks
         using (var zip = ZipFile.OpenRead(path))
         {
-            var entry = zip.GetEntry(LabelNamesEntry);
-            if (entry is not null)
+            string? Text(string name)
             {
+                var entry = zip.GetEntry(name);
+                if (entry is null) return null;
                 using var reader = new StreamReader(entry.Open());
-                names = reader.ReadToEnd().Split('\n');
-                if (names.Length != xMin.Length) names = null;
+                return reader.ReadToEnd();
             }
+            names = Text(LabelNamesEntry)?.Split('\n');
+            if (names is not null && names.Length != xMin.Length) names = null;
+            if (Text(MediumEntry) is { } m && Enum.TryParse<WavelengthMedium>(m.Trim(), out var parsed)) medium = parsed;
         }
         names ??= Enumerable.Range(0, xMin.Length).Select(k => $"Label{k}").ToArray();
         try
         {
-            return new NeuralEmulator(names, xMin, xMax, weights, biases, wave, mask) { SourcePath = Path.GetFullPath(path) };
+            return new NeuralEmulator(names, xMin, xMax, weights, biases, wave, mask, medium) { SourcePath = Path.GetFullPath(path) };
         }
         catch (BlaseDataException e) { throw new BlaseDataException(e.Message, path, e); }
     }
