@@ -1,3 +1,4 @@
+using Blase.Engine.Compute;
 using Blase.Engine.Emulators.Neural;
 using Blase.Engine.Emulators.Payne;
 using Blase.Engine.IO.Formats;
@@ -129,5 +130,68 @@ public class NeuralEmulatorTests
         Assert.Equal("Cancelled", net.Training!.ExitCondition);
         Assert.Equal(5, net.Training.Epochs);
         Assert.True(net.Evaluate(labels[0]).All(double.IsFinite));
+    }
+
+    /// <summary>A small training problem: smooth functions of 3 labels on 37 pixels, already scaled.</summary>
+    private static (NeuralParameters Start, float[] X, float[] Y) SmallProblem(int rows, int hidden, int pixels, int seed)
+    {
+        var r = new Random(seed);
+        var x = Enumerable.Range(0, rows * 3).Select(_ => (float)(r.NextDouble() - 0.5)).ToArray();
+        var y = new float[rows * pixels];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < pixels; j++) y[i * pixels + j] = (float)(1 - 0.3 * Math.Exp(-Math.Pow(j - 18 - 10 * x[3 * i], 2) / 8) + 0.1 * x[3 * i + 1] * x[3 * i + 2]);
+        return (NeuralParameters.Initial(3, hidden, pixels, r), x, y);
+    }
+
+    private static void Close(float[] a, float[] b, double tolerance, string what)
+    {
+        double scale = Math.Max(1e-30, a.Max(Math.Abs));
+        for (int i = 0; i < a.Length; i++)
+            Assert.True(Math.Abs(a[i] - b[i]) <= tolerance * scale, $"{what}[{i}]: {a[i]} vs {b[i]} (scale {scale:G3})");
+    }
+
+    private static void Agree(DeviceKind device)
+    {
+        var (start, x, y) = SmallProblem(20, 16, 37, 9);
+        using INeuralBackend cpu = new CpuNeuralBackend(start, x, y, 3, 37, 20);
+        using INeuralBackend gpu = new GpuNeuralBackend(start, x, y, 3, 37, 20, device);
+        var rows = new[] { 3, 1, 4, 15, 9, 2, 6, 5, 19, 0, 7, 11 };
+        var gc = cpu.Gradient(rows);
+        var gg = gpu.Gradient(rows);
+        for (int l = 0; l < 3; l++)
+        {
+            Close(gc.WeightsT[l], gg.WeightsT[l], 1e-5, $"dL/dW{l}");
+            Close(gc.Biases[l], gg.Biases[l], 1e-5, $"dL/db{l}");
+        }
+        var all = Enumerable.Range(0, 20).ToArray();
+        Assert.Equal(cpu.Loss(all), gpu.Loss(all), 6);
+        for (int step = 1; step <= 3; step++)
+            Assert.Equal(cpu.Step(rows, 1e-3f, step), gpu.Step(rows, 1e-3f, step), 6);
+        var pc = cpu.Snapshot();
+        var pg = gpu.Snapshot();
+        for (int l = 0; l < 3; l++) Close(pc.WeightsT[l], pg.WeightsT[l], 1e-5, $"W{l} after 3 Adam steps");
+    }
+
+    [Fact]
+    public void Simulated_training_kernels_agree_with_the_cpu_backend() => Agree(DeviceKind.Cpu);
+
+    [CudaFact]
+    public void Cuda_training_kernels_agree_with_the_cpu_backend() => Agree(DeviceKind.Cuda);
+
+    [Fact]
+    public void Training_through_the_simulator_follows_the_cpu_path()
+    {
+        var r = new Random(2);
+        var labels = Enumerable.Range(0, 24).Select(_ => new[] { r.NextDouble(), 3 + r.NextDouble() }).ToArray();
+        var fluxes = labels.Select(l => Enumerable.Range(0, 21).Select(j => 1 - 0.2 * Math.Exp(-Math.Pow(j - 10 - 4 * l[0], 2) / 6) * l[1] / 4).ToArray()).ToArray();
+        var options = new NeuralTrainingOptions { MaxEpochs = 3, BatchSize = 6, HiddenUnits = 8 };
+        var cpu = NeuralTrainer.Train(new[] { "A", "B" }, labels, fluxes, null, options);
+        var sim = NeuralTrainer.Train(new[] { "A", "B" }, labels, fluxes, null, options with { Simulator = true });
+        Assert.StartsWith("ILGPU CPU simulator", sim.Training!.Device);
+        Assert.Equal("CPU", cpu.Training!.Device);
+        Assert.Equal(cpu.Training.ValidationLoss, sim.Training.ValidationLoss, 5);
+        var a = cpu.Evaluate(labels[0]);
+        var b = sim.Evaluate(labels[0]);
+        for (int j = 0; j < a.Length; j++) Assert.True(Math.Abs(a[j] - b[j]) < 1e-4, $"pixel {j}: {a[j]} vs {b[j]}");
     }
 }

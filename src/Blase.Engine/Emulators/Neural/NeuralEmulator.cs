@@ -160,4 +160,4 @@ public sealed class NeuralEmulator : ISpectralEmulator
 
 /// <summary>How a network's training went.</summary>
 public sealed record NeuralTraining(int Epochs, int Steps, int BestEpoch, double TrainingLoss, double ValidationLoss, string ExitCondition,
-    TimeSpan Elapsed, int TrainingCount, int ValidationCount);
+    TimeSpan Elapsed, int TrainingCount, int ValidationCount, string Device);

@@ -1,3 +1,5 @@
+using Blase.Engine.Compute;
+
 namespace Blase.Engine.Emulators.Neural;
 
 /// <summary>The settings of training a fully connected emulator; every default lives here.</summary>
@@ -19,6 +21,10 @@ public sealed record NeuralTrainingOptions
     public double ValidationFraction { get; init; } = 0.1;
     /// <summary>Seed of the initial weights, the split and the batches.</summary>
     public int Seed { get; init; } = 1;
+    /// <summary>Where the training steps run: Cpu (all cores), Cuda (a GPU through ILGPU), or Auto (a GPU when one works).</summary>
+    public DeviceKind Device { get; init; } = DeviceKind.Cpu;
+    /// <summary>Run the device kernels on ILGPU's CPU simulator (tests only: orders of magnitude slower than the CPU backend).</summary>
+    internal bool Simulator { get; init; }
     /// <summary>Stop after this long, keeping the best weights (null: no limit).</summary>
     public TimeSpan? TimeLimit { get; init; }
 }
