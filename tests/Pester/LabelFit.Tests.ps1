@@ -64,4 +64,24 @@ Describe 'New-BlaseEmulator -Kind Neural' {
         }
         finally { [System.IO.Directory]::Delete($dir, $true) }
     }
+
+    It 'builds an emulator from a PHOENIX library folder, the spectra inside a box cut to a wavelength range' -Skip:(-not [System.IO.Directory]::Exists([System.IO.Path]::Combine([string]$BlaseDataRoot, 'phoenix'))) {
+        $phoenix = [System.IO.Path]::Combine([string]$BlaseDataRoot, 'phoenix')
+        $lib = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "blase-phoenix-$([guid]::NewGuid())")
+        $null = [System.IO.Directory]::CreateDirectory([System.IO.Path]::Combine($lib, 'Z-0.0'))
+        try {
+            Copy-Item ([System.IO.Path]::Combine($phoenix, 'WAVE_PHOENIX-ACES-AGSS-COND-2011.fits')) $lib
+            $cut = [System.IO.Path]::Combine($phoenix, 'lte05800-4.50-0.0.PHOENIX-ACES-AGSS-COND-2011-HiRes_5000-8000A.fits')
+            foreach ($stem in 'lte05800-4.50-0.0', 'lte05900-4.50-0.0', 'lte05800-5.00-0.0', 'lte07000-4.50-0.0') {
+                Copy-Item $cut ([System.IO.Path]::Combine($lib, 'Z-0.0', "$stem.PHOENIX-ACES-AGSS-COND-2011-HiRes.fits"))
+            }
+            $net = New-BlaseEmulator $lib -Teff 5000, 6000 -Wavelength 6000, 6002 -Kind Neural -HiddenUnits 4 -MaxEpochs 2 -ValidationFraction 0.25
+            $net.LabelNames -join ',' | Should -Be 'Teff,LogG'
+            $net.PixelCount | Should -Be 201
+            $net.Training.TrainingCount + $net.Training.ValidationCount | Should -Be 3
+            New-BlaseEmulator $lib -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err[0].Exception.Message | Should -Match 'Wavelength'
+        }
+        finally { [System.IO.Directory]::Delete($lib, $true) }
+    }
 }

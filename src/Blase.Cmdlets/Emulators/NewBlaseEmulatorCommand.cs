@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Blase.Engine.Compute;
 using Blase.Engine.Emulators;
 using Blase.Engine.Emulators.Neural;
 using Blase.Engine.Emulators.Starfish;
@@ -8,8 +9,8 @@ namespace Blase.Cmdlets.Emulators;
 
 /// <summary>
 /// <para type="synopsis">Builds a grid emulator: a model that gives a spectrum, with its uncertainty, at any labels inside a grid of synthetic spectra.</para>
-/// <para type="description">New-BlaseEmulator reads a Starfish grid library (HDF5, either layout) named by -Path, or collects spectra piped
-/// in that carry Teff, logg, [Fe/H] (and alpha) and share one wavelength grid, and builds a PCA + Gaussian-process emulator
+/// <para type="description">New-BlaseEmulator reads a Starfish grid library (HDF5, either layout) named by -Path, or the spectra of a PHOENIX
+/// library folder inside a box (-Teff, -LogG, -Metallicity, -Alpha ranges) cut to -Wavelength, or collects spectra piped in that carry Teff, logg, [Fe/H] (and alpha) and share one wavelength grid, and builds a PCA + Gaussian-process emulator
 /// (Starfish, Czekala et al. 2015): each spectrum is divided by its mean, each pixel centred and scaled, the fewest principal
 /// components that explain -ExplainedVariance of the grid are kept (or -Components of them), and each component's weight
 /// becomes a squared-exponential Gaussian process over the labels, trained by maximizing the factorized likelihood of Habib et
@@ -34,6 +35,10 @@ namespace Blase.Cmdlets.Emulators;
 /// <para>Builds an emulator of the solar-metallicity part of a grid only, from the spectra piped in.</para>
 /// </example>
 /// <example>
+/// <code>New-BlaseEmulator ~/phoenix -Teff 5000, 6000 -LogG 4, 5 -Metallicity -0.5, 0 -Wavelength 8600, 8800 -ExplainedVariance 0.999</code>
+/// <para>Builds an emulator from a PHOENIX library folder (Z-0.0/lte05800-4.50-0.0.PHOENIX-...fits beside the WAVE file): the spectra inside the box, cut to 8600-8800 A.</para>
+/// </example>
+/// <example>
 /// <code>$net = New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -MaxEpochs 300 -Verbose; $net.Training</code>
 /// <para>Trains a The-Payne-style network on the IGRINS grid and shows how its training went (epochs, best validation loss, time).</para>
 /// </example>
@@ -44,7 +49,7 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
     private CancellationTokenSource? _cancel;
     private readonly List<Spectrum> _spectra = new();
 
-    /// <summary>Grid files (Starfish HDF5 libraries); wildcards allowed. Each file gives one emulator.</summary>
+    /// <summary>Grid files (Starfish HDF5 libraries) or PHOENIX library folders (with -Wavelength and a box in -Teff, -LogG, -Metallicity, -Alpha); wildcards allowed. Each gives one emulator.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [LiteralFile]
@@ -55,6 +60,21 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
     /// <summary>Grid spectra piped in, each with its labels in its metadata and all on one wavelength grid; together they give one emulator.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "Spectra")]
     public Spectrum[] InputObject { get; set; } = Array.Empty<Spectrum>();
+
+    /// <summary>PHOENIX library folder: the Teff range (K) of the spectra to use, minimum and maximum; default all.</summary>
+    [Parameter] [ValidateCount(2, 2)] public double[]? Teff { get; set; }
+
+    /// <summary>PHOENIX library folder: the log g range, minimum and maximum; default all.</summary>
+    [Parameter] [ValidateCount(2, 2)] public double[]? LogG { get; set; }
+
+    /// <summary>PHOENIX library folder: the [Fe/H] range, minimum and maximum; default all.</summary>
+    [Parameter] [ValidateCount(2, 2)] [Alias("FeH")] public double[]? Metallicity { get; set; }
+
+    /// <summary>PHOENIX library folder: the [alpha/Fe] range, minimum and maximum; default all.</summary>
+    [Parameter] [ValidateCount(2, 2)] public double[]? Alpha { get; set; }
+
+    /// <summary>PHOENIX library folder: the wavelength range to emulate (Angstrom, vacuum), minimum and maximum; required (a whole PHOENIX spectrum has 1.5 million pixels).</summary>
+    [Parameter] [ValidateCount(2, 2)] public double[]? Wavelength { get; set; }
 
     /// <summary>The kind of emulator: PcaGp (PCA + Gaussian processes, Starfish's method) or Neural (a fully connected network, The Payne's).</summary>
     [Parameter] public EmulatorKind Kind { get; set; } = EmulatorKind.PcaGp;
@@ -86,6 +106,9 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
     /// <summary>Neural: stop after this many epochs without a better validation loss (default 50).</summary>
     [Parameter] [ValidateRange(1, 1_000_000)] public int Patience { get; set; }
 
+    /// <summary>Neural: where training runs: Auto takes a CUDA GPU when one works (falling back to the CPU, with a verbose message); Cpu or Cuda force one.</summary>
+    [Parameter] public DeviceKind Device { get; set; } = DeviceKind.Auto;
+
     /// <summary>Neural: seed of the initial weights, the validation split and the batches (default 1).</summary>
     [Parameter] public int Seed { get; set; }
 
@@ -101,7 +124,7 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
             try
             {
                 WriteVerbose($"reading the grid {path}");
-                Build(EmulatorGrid.Read(path), path);
+                Build(Directory.Exists(path) ? Library(path) : EmulatorGrid.Read(path), path);
             }
             catch (Exception e) when (e is not PipelineStoppedException)
             {
@@ -154,10 +177,31 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
         }
     }
 
+    /// <summary>The spectra of a PHOENIX library folder inside the box, cut to -Wavelength.</summary>
+    private EmulatorGrid Library(string folder)
+    {
+        if (Wavelength is null)
+            throw new ArgumentException($"{folder} is a folder: give -Wavelength min, max to build an emulator from a PHOENIX library (and -Teff, -LogG, -Metallicity ranges to choose its spectra)");
+        static (double, double)? Range(double[]? r) => r is null ? null : (Math.Min(r[0], r[1]), Math.Max(r[0], r[1]));
+        var box = new LabelBox { Teff = Range(Teff), LogG = Range(LogG), Metallicity = Range(Metallicity), Alpha = Range(Alpha) };
+        var progress = new ProgressRecord(2, $"New-BlaseEmulator {folder}", "reading the PHOENIX library");
+        var grid = PhoenixLibraryGrid.Read(folder, box, Math.Min(Wavelength[0], Wavelength[1]), Math.Max(Wavelength[0], Wavelength[1]), (done, all) =>
+        {
+            progress.StatusDescription = $"reading spectrum {done + 1} of {all}";
+            progress.PercentComplete = 100 * done / all;
+            WriteProgress(progress);
+        });
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+        WriteVerbose($"{folder}: {grid.Count} PHOENIX spectra x {grid.PixelCount} px, labels {string.Join(", ", grid.LabelNames)}");
+        return grid;
+    }
+
     /// <summary>The defaults live in NeuralTrainingOptions; only what the user bound is copied.</summary>
     private NeuralTrainingOptions NetworkOptions()
     {
-        var o = new NeuralTrainingOptions();
+        // The device policy is the cmdlets': Auto.
+        var o = new NeuralTrainingOptions { Device = Device };
         var bound = MyInvocation.BoundParameters;
         if (bound.ContainsKey(nameof(HiddenUnits))) o = o with { HiddenUnits = HiddenUnits };
         if (bound.ContainsKey(nameof(MaxEpochs))) o = o with { MaxEpochs = MaxEpochs };
@@ -185,9 +229,9 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
                 progress.PercentComplete = Math.Min(99, 100 * p.Epoch / p.MaxEpochs);
                 progress.SecondsRemaining = (int)Math.Min(int.MaxValue, eta);
                 WriteProgress(progress);
-            }, _cancel.Token, grid.Medium);
+            }, _cancel.Token, grid.Medium, log: WriteVerbose);
             var t = network.Training!;
-            WriteVerbose($"{source}: {t.Epochs} epochs ({t.Steps} steps) in {t.Elapsed.TotalSeconds:F1} s ({t.ExitCondition}); best validation L1 {t.ValidationLoss:G4} at epoch {t.BestEpoch}");
+            WriteVerbose($"{source}: {t.Epochs} epochs ({t.Steps} steps) on {t.Device} in {t.Elapsed.TotalSeconds:F1} s ({t.ExitCondition}); best validation L1 {t.ValidationLoss:G4} at epoch {t.BestEpoch}");
             if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the network has the best weights found so far (epoch {t.BestEpoch})");
             WriteObject(network);
         }
