@@ -146,27 +146,33 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
         }
     }
 
-    private void Build(EmulatorGrid grid, string source)
+    private void Build(EmulatorGrid grid, string source) => Train(grid, source, (progress, cancel) =>
     {
-        if (Kind == EmulatorKind.Neural) { BuildNetwork(grid, source); return; }
+        if (Kind == EmulatorKind.Neural) return Network(grid, source, progress, cancel);
         var options = new PcaGpOptions { ExplainedVariance = ExplainedVariance, Components = Components, MaxIterations = MaxIterations };
+        var emulator = PcaGpEmulator.Train(grid, options, (iteration, loss) =>
+        {
+            progress.StatusDescription = $"iteration {iteration}/{MaxIterations}, -ln L per weight {loss:G6}";
+            progress.PercentComplete = Math.Min(99, 100 * iteration / MaxIterations);
+            WriteProgress(progress);
+        }, cancel);
+        var t = emulator.Training!;
+        WriteVerbose($"{source}: {emulator.ComponentCount} components ({100 * t.ExplainedVariance:F3} % of the variance), trained in " +
+                     $"{t.Iterations} iterations, {t.Elapsed.TotalSeconds:F2} s ({t.ExitCondition}); ln L = {t.LogLikelihood:G8}, lambda_xi = {emulator.LambdaXi:G4}");
+        if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the emulator has the best hyperparameters found so far");
+        return emulator;
+    });
+
+    /// <summary>What every kind's training shares: a progress record, a cancellation StopProcessing can trigger, the result down the pipeline.</summary>
+    private void Train(EmulatorGrid grid, string source, Func<ProgressRecord, CancellationToken, object> train)
+    {
         _cancel = new CancellationTokenSource();
         var progress = new ProgressRecord(3, $"New-BlaseEmulator {System.IO.Path.GetFileName(source)}",
             $"{grid.Count} spectra x {grid.PixelCount} px, labels {string.Join(", ", grid.LabelNames)}");
         WriteProgress(progress);
         try
         {
-            var emulator = PcaGpEmulator.Train(grid, options, (iteration, loss) =>
-            {
-                progress.StatusDescription = $"iteration {iteration}/{MaxIterations}, -ln L per weight {loss:G6}";
-                progress.PercentComplete = Math.Min(99, 100 * iteration / MaxIterations);
-                WriteProgress(progress);
-            }, _cancel.Token);
-            var t = emulator.Training!;
-            WriteVerbose($"{source}: {emulator.ComponentCount} components ({100 * t.ExplainedVariance:F3} % of the variance), trained in " +
-                         $"{t.Iterations} iterations, {t.Elapsed.TotalSeconds:F2} s ({t.ExitCondition}); ln L = {t.LogLikelihood:G8}, lambda_xi = {emulator.LambdaXi:G4}");
-            if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the emulator has the best hyperparameters found so far");
-            WriteObject(emulator);
+            WriteObject(train(progress, _cancel.Token));
         }
         finally
         {
@@ -213,35 +219,20 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
         return o;
     }
 
-    private void BuildNetwork(EmulatorGrid grid, string source)
+    private NeuralEmulator Network(EmulatorGrid grid, string source, ProgressRecord progress, CancellationToken cancel)
     {
-        var options = NetworkOptions();
-        _cancel = new CancellationTokenSource();
-        var progress = new ProgressRecord(3, $"New-BlaseEmulator -Kind Neural {System.IO.Path.GetFileName(source)}",
-            $"{grid.Count} spectra x {grid.PixelCount} px, labels {string.Join(", ", grid.LabelNames)}");
-        WriteProgress(progress);
-        try
+        var network = NeuralTrainer.Train(grid.LabelNames, grid.Labels, grid.Fluxes, grid.Wavelength, NetworkOptions(), p =>
         {
-            var network = NeuralTrainer.Train(grid.LabelNames, grid.Labels, grid.Fluxes, grid.Wavelength, options, p =>
-            {
-                double eta = p.Elapsed.TotalSeconds / p.Epoch * (p.MaxEpochs - p.Epoch);
-                progress.StatusDescription = $"epoch {p.Epoch}/{p.MaxEpochs}: L1 {p.TrainingLoss:G4}, validation {p.ValidationLoss:G4} (best {p.BestValidationLoss:G4}), step {p.LearningRate:G3}";
-                progress.PercentComplete = Math.Min(99, 100 * p.Epoch / p.MaxEpochs);
-                progress.SecondsRemaining = (int)Math.Min(int.MaxValue, eta);
-                WriteProgress(progress);
-            }, _cancel.Token, grid.Medium, log: WriteVerbose);
-            var t = network.Training!;
-            WriteVerbose($"{source}: {t.Epochs} epochs ({t.Steps} steps) on {t.Device} in {t.Elapsed.TotalSeconds:F1} s ({t.ExitCondition}); best validation L1 {t.ValidationLoss:G4} at epoch {t.BestEpoch}");
-            if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the network has the best weights found so far (epoch {t.BestEpoch})");
-            WriteObject(network);
-        }
-        finally
-        {
-            progress.RecordType = ProgressRecordType.Completed;
+            double eta = p.Elapsed.TotalSeconds / p.Epoch * (p.MaxEpochs - p.Epoch);
+            progress.StatusDescription = $"epoch {p.Epoch}/{p.MaxEpochs}: L1 {p.TrainingLoss:G4}, validation {p.ValidationLoss:G4} (best {p.BestValidationLoss:G4}), step {p.LearningRate:G3}";
+            progress.PercentComplete = Math.Min(99, 100 * p.Epoch / p.MaxEpochs);
+            progress.SecondsRemaining = (int)Math.Min(int.MaxValue, eta);
             WriteProgress(progress);
-            _cancel.Dispose();
-            _cancel = null;
-        }
+        }, cancel, grid.Medium, log: WriteVerbose);
+        var t = network.Training!;
+        WriteVerbose($"{source}: {t.Epochs} epochs ({t.Steps} steps) on {t.Device} in {t.Elapsed.TotalSeconds:F1} s ({t.ExitCondition}); best validation L1 {t.ValidationLoss:G4} at epoch {t.BestEpoch}");
+        if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the network has the best weights found so far (epoch {t.BestEpoch})");
+        return network;
     }
 
     protected override void StopProcessing() => _cancel?.Cancel();
