@@ -111,4 +111,74 @@ public class LabelFitTests
         // The emulator's covariance widens the errors (it adds variance the data alone do not have).
         Assert.True(fit.LabelError("Teff") >= plain.LabelError("Teff"));
     }
+
+    [DataFact]
+    public void Payne_fit_across_three_orders_recovers_v_sin_i()
+    {
+        // The network's spectrum rotated by v sin i = 15 km/s (Gray's kernel, ε = 0.6, integrated here by the midpoint rule over
+        // 2,000 steps in u = v/v sin i, the spectrum linearly interpolated in ln λ), split at the chip gaps into three orders,
+        // each with its own continuum, S/N 100.
+        var net = Payne.Value;
+        var truth = new[] { 5600.0, 4.3, 0.1, 0.0, 5.0 };
+        const double vsini = 15, eps = 0.6;
+        var flux = net.Evaluate(truth);
+        var ln = net.Wavelength!.Select(w => Math.Log(w)).ToArray();
+        double At(double x)
+        {
+            int j = Array.BinarySearch(ln, x);
+            if (j >= 0) return flux[j];
+            j = ~j;
+            if (j == 0) return flux[0];
+            if (j == ln.Length) return flux[^1];
+            double t = (x - ln[j - 1]) / (ln[j] - ln[j - 1]);
+            return flux[j - 1] + t * (flux[j] - flux[j - 1]);
+        }
+        const int steps = 2000;
+        var rotated = new double[flux.Length];
+        for (int i = 0; i < flux.Length; i++)
+        {
+            double s = 0, norm = 0;
+            for (int k = 0; k < steps; k++)
+            {
+                double u = -1 + (k + 0.5) * 2.0 / steps;
+                double g = 2 * (1 - eps) * Math.Sqrt(1 - u * u) + Math.PI * eps / 2 * (1 - u * u);
+                s += g * At(ln[i] - u * vsini / DopplerShift.SpeedOfLightKms);
+                norm += g;
+            }
+            rotated[i] = s / norm;
+        }
+        var gaps = Enumerable.Range(1, ln.Length - 1).Where(j => ln[j] - ln[j - 1] > 1e-4).ToArray();
+        Assert.Equal(2, gaps.Length);
+        var bounds = new[] { 0, gaps[0], gaps[1], ln.Length };
+        var r = new Random(3);
+        var orders = new List<SpectralOrder>();
+        for (int o = 0; o < 3; o++)
+        {
+            int from = bounds[o], count = bounds[o + 1] - from;
+            var w = net.Wavelength[from..(from + count)];
+            var f = new double[count];
+            var sg = new double[count];
+            for (int i = 0; i < count; i++)
+            {
+                double cont = (1 + 0.2 * o) * (1 + 0.02 * (o - 1) * i / count);
+                sg[i] = cont * rotated[from + i] / 100;
+                f[i] = cont * rotated[from + i] + sg[i] * Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+            }
+            orders.Add(new SpectralOrder(o, w, f, sg));
+        }
+        var spectrum = new Spectrum(orders, WavelengthUnit.Angstrom, WavelengthMedium.Vacuum);
+        // v_macro held at its true value: the 2018 network's v_macro and v sin i both broaden the lines.
+        var fit = LabelFit.Fit(net, spectrum, new LabelFitOptions
+        {
+            FitVsini = true, Vsini = 5, LimbDarkening = eps, RadialVelocity = 0, FixedLabels = new Dictionary<string, double> { ["Vmacro"] = 5 },
+        });
+        _out.WriteLine($"{fit}; v sin i {fit.Vsini:F2} ± {fit.VsiniError:F2} km/s ({fit.Iterations} iterations, {fit.Elapsed.TotalSeconds:F1} s)");
+        Assert.Equal(3, fit.Continuum.Length);
+        Assert.InRange(fit.Vsini, vsini - 3 * fit.VsiniError, vsini + 3 * fit.VsiniError);
+        Assert.InRange(fit.VsiniError, 0.02, 0.5);
+        // Broadening washes out some of the lines' information: the labels are held to 3σ of their own errors.
+        for (int k = 0; k < 4; k++)
+            Assert.True(Math.Abs(fit.Labels[k] - truth[k]) < 3 * fit.LabelErrors[k], $"{fit.LabelNames[k]} misses by {fit.Labels[k] - truth[k]:G3}, σ {fit.LabelErrors[k]:G3}");
+        Assert.InRange(fit.ReducedChiSquare, 0.9, 1.1);
+    }
 }
