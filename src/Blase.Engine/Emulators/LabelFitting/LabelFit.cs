@@ -85,11 +85,12 @@ public static class LabelFit
             if (cover.Count(c => c) < 10 * (options.ContinuumDegree + 1))
                 throw new ArgumentException($"the spectrum and the emulator share too few pixels for a velocity search over ±{reach} km/s (give -RadialVelocity)");
             var search = Likelihood(cover);
+            var flux = emulator.FluxAt(start);
             double lowest = double.PositiveInfinity;
             for (double v = -reach; v <= reach; v += stepKms)
             {
                 cancel.ThrowIfCancellationRequested();
-                double chi2 = search.Evaluate(start, v, options.Vsini, withCovariance: false).ChiSquare;
+                double chi2 = search.Evaluate(start, v, options.Vsini, withCovariance: false, flux).ChiSquare;
                 if (chi2 < lowest) { lowest = chi2; v0 = v; }
             }
         }

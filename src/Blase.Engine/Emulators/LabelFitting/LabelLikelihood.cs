@@ -46,9 +46,10 @@ public sealed class LabelLikelihood
     /// <summary>One evaluation: −2 ln L (up to a constant), χ² = rᵀC⁻¹r, the model at the data pixels and the continuum coefficients.</summary>
     public sealed record Evaluation(double MinusTwoLogLikelihood, double ChiSquare, double[] Model, double[][] Continuum);
 
-    public Evaluation Evaluate(IReadOnlyList<double> labels, double vKms, double vsiniKms, bool withCovariance = true)
+    /// <param name="flux">The emulator's flux at the labels when the caller has it already (a velocity search at fixed labels).</param>
+    public Evaluation Evaluate(IReadOnlyList<double> labels, double vKms, double vsiniKms, bool withCovariance = true, double[]? flux = null)
     {
-        var flux = _emulator.FluxAt(labels);
+        flux ??= _emulator.FluxAt(labels);
         var b = _projection.Project(flux, vKms, vsiniKms, _use);
         var x = Basis(b);
         var d = new double[_data.Length];
