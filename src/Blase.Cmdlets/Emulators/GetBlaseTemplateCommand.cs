@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Blase.Engine.Emulators;
 using Blase.Engine.Emulators.Starfish;
 using Blase.Engine.Spectra;
 
@@ -29,10 +30,10 @@ namespace Blase.Cmdlets.Emulators;
 [OutputType(typeof(Spectrum))]
 public sealed class GetBlaseTemplateCommand : BlaseCmdlet
 {
-    /// <summary>The emulator (from New-BlaseEmulator or Import-BlaseModel).</summary>
+    /// <summary>The emulator (from New-BlaseEmulator or Import-BlaseModel): a PCA + GP emulator, or a neural network (its flux, without an uncertainty).</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNull]
-    public PcaGpEmulator Emulator { get; set; } = null!;
+    public ISpectralEmulator Emulator { get; set; } = null!;
 
     /// <summary>Effective temperature (K).</summary>
     [Parameter(ParameterSetName = "Named", ValueFromPipelineByPropertyName = true)]
@@ -85,7 +86,7 @@ public sealed class GetBlaseTemplateCommand : BlaseCmdlet
             }
             if (Sample) _random ??= Seed is { } s ? new Random(s) : new Random();
             var spectrum = EmulatorTemplate.ToSpectrum(Emulator, labels, Sample ? _random : null, Extrapolate);
-            if (!Emulator.Contains(labels)) WriteWarning($"{spectrum.Name}: outside the grid, extrapolated");
+            if (!EmulatorTemplate.Contains(Emulator, labels)) WriteWarning($"{spectrum.Name}: outside the grid, extrapolated");
             WriteObject(spectrum);
         }
         catch (Exception e) when (e is not PipelineStoppedException)

@@ -1,5 +1,7 @@
 using System.Management.Automation;
+using Blase.Engine.Compute;
 using Blase.Engine.Emulators;
+using Blase.Engine.Emulators.Neural;
 using Blase.Engine.Emulators.Starfish;
 using Blase.Engine.Spectra;
 
@@ -7,14 +9,18 @@ namespace Blase.Cmdlets.Emulators;
 
 /// <summary>
 /// <para type="synopsis">Builds a grid emulator: a model that gives a spectrum, with its uncertainty, at any labels inside a grid of synthetic spectra.</para>
-/// <para type="description">New-BlaseEmulator reads a Starfish grid library (HDF5, either layout) named by -Path, or collects spectra piped
-/// in that carry Teff, logg, [Fe/H] (and alpha) and share one wavelength grid, and builds a PCA + Gaussian-process emulator
+/// <para type="description">New-BlaseEmulator reads a Starfish grid library (HDF5, either layout) named by -Path, or the spectra of a PHOENIX
+/// library folder inside a box (-Teff, -LogG, -Metallicity, -Alpha ranges) cut to -Wavelength, or collects spectra piped in that carry Teff, logg, [Fe/H] (and alpha) and share one wavelength grid, and builds a PCA + Gaussian-process emulator
 /// (Starfish, Czekala et al. 2015): each spectrum is divided by its mean, each pixel centred and scaled, the fewest principal
 /// components that explain -ExplainedVariance of the grid are kept (or -Components of them), and each component's weight
 /// becomes a squared-exponential Gaussian process over the labels, trained by maximizing the factorized likelihood of Habib et
-/// al. (2007) with analytic gradients. Labels that do not vary over the grid are not dimensions of the emulator. Training
-/// shows its progress; Ctrl+C stops it. Get-BlaseTemplate draws spectra from the result; Save-BlaseModel writes it in
-/// Starfish's emulator file layout.</para>
+/// al. (2007) with analytic gradients. With -Kind Neural it trains instead a fully connected network in the layout of The Payne
+/// (Ting et al. 2019): labels scaled to [-0.5, 0.5] by the grid's range, two hidden layers of -HiddenUnits (300) with LeakyReLU,
+/// one output per pixel; an L1 loss minimized by Adam in mini-batches of -BatchSize, a -ValidationFraction of the spectra held
+/// out to keep the best weights and to stop after -Patience epochs without improvement (or at -MaxEpochs). Labels that do not
+/// vary over the grid are not dimensions of the emulator. Training shows its progress; Ctrl+C stops it and keeps the best
+/// emulator so far. Get-BlaseTemplate draws spectra from the result and Invoke-BlaseLabelFit fits it to spectra; Save-BlaseModel
+/// writes it (Starfish's emulator layout, or The Payne's .npz for a network).</para>
 /// </summary>
 /// <example>
 /// <code>$e = New-BlaseEmulator -Path ./grids/PHOENIX_IGRINS_m075.hdf5 -ExplainedVariance 0.999; $e</code>
@@ -28,14 +34,22 @@ namespace Blase.Cmdlets.Emulators;
 /// <code>Import-BlaseSpectrum ./grids/PHOENIX_IGRINS_m075.hdf5 | Where-Object { $_.Metadata.Metallicity -eq 0 } | New-BlaseEmulator</code>
 /// <para>Builds an emulator of the solar-metallicity part of a grid only, from the spectra piped in.</para>
 /// </example>
+/// <example>
+/// <code>New-BlaseEmulator ~/phoenix -Teff 5000, 6000 -LogG 4, 5 -Metallicity -0.5, 0 -Wavelength 8600, 8800 -ExplainedVariance 0.999</code>
+/// <para>Builds an emulator from a PHOENIX library folder (Z-0.0/lte05800-4.50-0.0.PHOENIX-...fits beside the WAVE file): the spectra inside the box, cut to 8600-8800 A.</para>
+/// </example>
+/// <example>
+/// <code>$net = New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -MaxEpochs 300 -Verbose; $net.Training</code>
+/// <para>Trains a The-Payne-style network on the IGRINS grid and shows how its training went (epochs, best validation loss, time).</para>
+/// </example>
 [Cmdlet(VerbsCommon.New, "BlaseEmulator")]
-[OutputType(typeof(PcaGpEmulator))]
+[OutputType(typeof(PcaGpEmulator), typeof(NeuralEmulator))]
 public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
 {
     private CancellationTokenSource? _cancel;
     private readonly List<Spectrum> _spectra = new();
 
-    /// <summary>Grid files (Starfish HDF5 libraries); wildcards allowed. Each file gives one emulator.</summary>
+    /// <summary>Grid files (Starfish HDF5 libraries) or PHOENIX library folders (with -Wavelength and a box in -Teff, -LogG, -Metallicity, -Alpha); wildcards allowed. Each gives one emulator.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [LiteralFile]
@@ -47,7 +61,22 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "Spectra")]
     public Spectrum[] InputObject { get; set; } = Array.Empty<Spectrum>();
 
-    /// <summary>The kind of emulator: PcaGp (PCA + Gaussian processes, Starfish's method).</summary>
+    /// <summary>PHOENIX library folder: the Teff range (K) of the spectra to use, minimum and maximum; default all.</summary>
+    [Parameter] [ValidateCount(2, 2)] public double[]? Teff { get; set; }
+
+    /// <summary>PHOENIX library folder: the log g range, minimum and maximum; default all.</summary>
+    [Parameter] [ValidateCount(2, 2)] public double[]? LogG { get; set; }
+
+    /// <summary>PHOENIX library folder: the [Fe/H] range, minimum and maximum; default all.</summary>
+    [Parameter] [ValidateCount(2, 2)] [Alias("FeH")] public double[]? Metallicity { get; set; }
+
+    /// <summary>PHOENIX library folder: the [alpha/Fe] range, minimum and maximum; default all.</summary>
+    [Parameter] [ValidateCount(2, 2)] public double[]? Alpha { get; set; }
+
+    /// <summary>PHOENIX library folder: the wavelength range to emulate (Angstrom, vacuum), minimum and maximum; required (a whole PHOENIX spectrum has 1.5 million pixels).</summary>
+    [Parameter] [ValidateCount(2, 2)] public double[]? Wavelength { get; set; }
+
+    /// <summary>The kind of emulator: PcaGp (PCA + Gaussian processes, Starfish's method) or Neural (a fully connected network, The Payne's).</summary>
     [Parameter] public EmulatorKind Kind { get; set; } = EmulatorKind.PcaGp;
 
     /// <summary>Keep the fewest principal components that explain this fraction of the whitened grid's variance (default 0.99).</summary>
@@ -58,6 +87,30 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
 
     /// <summary>Most L-BFGS iterations when training the Gaussian processes' hyperparameters.</summary>
     [Parameter] [ValidateRange(1, 1_000_000)] public int MaxIterations { get; set; } = 400;
+
+    /// <summary>Neural: units in each of the two hidden layers (default 300, The Payne's).</summary>
+    [Parameter] [ValidateRange(1, 100_000)] public int HiddenUnits { get; set; }
+
+    /// <summary>Neural: most passes over the training spectra (default 1000).</summary>
+    [Parameter] [ValidateRange(1, 10_000_000)] public int MaxEpochs { get; set; }
+
+    /// <summary>Neural: spectra per Adam step (default 128).</summary>
+    [Parameter] [ValidateRange(1, 1_000_000)] public int BatchSize { get; set; }
+
+    /// <summary>Neural: Adam's initial step size (default 0.001; halved after 20 epochs without improvement, down to 1/64 of it).</summary>
+    [Parameter] [ValidateRange(1e-9, 1.0)] public double LearningRate { get; set; }
+
+    /// <summary>Neural: the fraction of the spectra held out for validation (default 0.1).</summary>
+    [Parameter] [ValidateRange(0.0, 0.9)] public double ValidationFraction { get; set; }
+
+    /// <summary>Neural: stop after this many epochs without a better validation loss (default 50).</summary>
+    [Parameter] [ValidateRange(1, 1_000_000)] public int Patience { get; set; }
+
+    /// <summary>Neural: where training runs: Auto takes a CUDA GPU when one works (falling back to the CPU, with a verbose message); Cpu or Cuda force one.</summary>
+    [Parameter] public DeviceKind Device { get; set; } = DeviceKind.Auto;
+
+    /// <summary>Neural: seed of the initial weights, the validation split and the batches (default 1).</summary>
+    [Parameter] public int Seed { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -71,7 +124,7 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
             try
             {
                 WriteVerbose($"reading the grid {path}");
-                Build(EmulatorGrid.Read(path), path);
+                Build(Directory.Exists(path) ? Library(path) : EmulatorGrid.Read(path), path);
             }
             catch (Exception e) when (e is not PipelineStoppedException)
             {
@@ -93,26 +146,33 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
         }
     }
 
-    private void Build(EmulatorGrid grid, string source)
+    private void Build(EmulatorGrid grid, string source) => Train(grid, source, (progress, cancel) =>
     {
+        if (Kind == EmulatorKind.Neural) return Network(grid, source, progress, cancel);
         var options = new PcaGpOptions { ExplainedVariance = ExplainedVariance, Components = Components, MaxIterations = MaxIterations };
+        var emulator = PcaGpEmulator.Train(grid, options, (iteration, loss) =>
+        {
+            progress.StatusDescription = $"iteration {iteration}/{MaxIterations}, -ln L per weight {loss:G6}";
+            progress.PercentComplete = Math.Min(99, 100 * iteration / MaxIterations);
+            WriteProgress(progress);
+        }, cancel);
+        var t = emulator.Training!;
+        WriteVerbose($"{source}: {emulator.ComponentCount} components ({100 * t.ExplainedVariance:F3} % of the variance), trained in " +
+                     $"{t.Iterations} iterations, {t.Elapsed.TotalSeconds:F2} s ({t.ExitCondition}); ln L = {t.LogLikelihood:G8}, lambda_xi = {emulator.LambdaXi:G4}");
+        if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the emulator has the best hyperparameters found so far");
+        return emulator;
+    });
+
+    /// <summary>What every kind's training shares: a progress record, a cancellation StopProcessing can trigger, the result down the pipeline.</summary>
+    private void Train(EmulatorGrid grid, string source, Func<ProgressRecord, CancellationToken, object> train)
+    {
         _cancel = new CancellationTokenSource();
         var progress = new ProgressRecord(3, $"New-BlaseEmulator {System.IO.Path.GetFileName(source)}",
             $"{grid.Count} spectra x {grid.PixelCount} px, labels {string.Join(", ", grid.LabelNames)}");
         WriteProgress(progress);
         try
         {
-            var emulator = PcaGpEmulator.Train(grid, options, (iteration, loss) =>
-            {
-                progress.StatusDescription = $"iteration {iteration}/{MaxIterations}, -ln L per weight {loss:G6}";
-                progress.PercentComplete = Math.Min(99, 100 * iteration / MaxIterations);
-                WriteProgress(progress);
-            }, _cancel.Token);
-            var t = emulator.Training!;
-            WriteVerbose($"{source}: {emulator.ComponentCount} components ({100 * t.ExplainedVariance:F3} % of the variance), trained in " +
-                         $"{t.Iterations} iterations, {t.Elapsed.TotalSeconds:F2} s ({t.ExitCondition}); ln L = {t.LogLikelihood:G8}, lambda_xi = {emulator.LambdaXi:G4}");
-            if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the emulator has the best hyperparameters found so far");
-            WriteObject(emulator);
+            WriteObject(train(progress, _cancel.Token));
         }
         finally
         {
@@ -121,6 +181,58 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
             _cancel.Dispose();
             _cancel = null;
         }
+    }
+
+    /// <summary>The spectra of a PHOENIX library folder inside the box, cut to -Wavelength.</summary>
+    private EmulatorGrid Library(string folder)
+    {
+        if (Wavelength is null)
+            throw new ArgumentException($"{folder} is a folder: give -Wavelength min, max to build an emulator from a PHOENIX library (and -Teff, -LogG, -Metallicity ranges to choose its spectra)");
+        static (double, double)? Range(double[]? r) => r is null ? null : (Math.Min(r[0], r[1]), Math.Max(r[0], r[1]));
+        var box = new LabelBox { Teff = Range(Teff), LogG = Range(LogG), Metallicity = Range(Metallicity), Alpha = Range(Alpha) };
+        var progress = new ProgressRecord(2, $"New-BlaseEmulator {folder}", "reading the PHOENIX library");
+        var grid = PhoenixLibraryGrid.Read(folder, box, Math.Min(Wavelength[0], Wavelength[1]), Math.Max(Wavelength[0], Wavelength[1]), (done, all) =>
+        {
+            progress.StatusDescription = $"reading spectrum {done + 1} of {all}";
+            progress.PercentComplete = 100 * done / all;
+            WriteProgress(progress);
+        });
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+        WriteVerbose($"{folder}: {grid.Count} PHOENIX spectra x {grid.PixelCount} px, labels {string.Join(", ", grid.LabelNames)}");
+        return grid;
+    }
+
+    /// <summary>The defaults live in NeuralTrainingOptions; only what the user bound is copied.</summary>
+    private NeuralTrainingOptions NetworkOptions()
+    {
+        // The device policy is the cmdlets': Auto.
+        var o = new NeuralTrainingOptions { Device = Device };
+        var bound = MyInvocation.BoundParameters;
+        if (bound.ContainsKey(nameof(HiddenUnits))) o = o with { HiddenUnits = HiddenUnits };
+        if (bound.ContainsKey(nameof(MaxEpochs))) o = o with { MaxEpochs = MaxEpochs };
+        if (bound.ContainsKey(nameof(BatchSize))) o = o with { BatchSize = BatchSize };
+        if (bound.ContainsKey(nameof(LearningRate))) o = o with { LearningRate = LearningRate };
+        if (bound.ContainsKey(nameof(ValidationFraction))) o = o with { ValidationFraction = ValidationFraction };
+        if (bound.ContainsKey(nameof(Patience))) o = o with { Patience = Patience };
+        if (bound.ContainsKey(nameof(Seed))) o = o with { Seed = Seed };
+        return o;
+    }
+
+    private NeuralEmulator Network(EmulatorGrid grid, string source, ProgressRecord progress, CancellationToken cancel)
+    {
+        var network = NeuralTrainer.Train(grid.LabelNames, grid.Labels, grid.Fluxes, grid.Wavelength, NetworkOptions(), p =>
+        {
+            double eta = p.Elapsed.TotalSeconds / p.Epoch * (p.MaxEpochs - p.Epoch);
+            progress.StatusDescription = $"epoch {p.Epoch}/{p.MaxEpochs}: L1 {p.TrainingLoss:G4}, validation {p.ValidationLoss:G4} (best {p.BestValidationLoss:G4}), step {p.LearningRate:G3}";
+            progress.PercentComplete = Math.Min(99, 100 * p.Epoch / p.MaxEpochs);
+            progress.SecondsRemaining = (int)Math.Min(int.MaxValue, eta);
+            WriteProgress(progress);
+        }, cancel, grid.Medium, log: WriteVerbose);
+        var t = network.Training!;
+        WriteVerbose($"{source}: {t.Epochs} epochs ({t.Steps} steps) on {t.Device} in {t.Elapsed.TotalSeconds:F1} s ({t.ExitCondition}); best validation L1 {t.ValidationLoss:G4} at epoch {t.BestEpoch}");
+        if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the network has the best weights found so far (epoch {t.BestEpoch})");
+        return network;
     }
 
     protected override void StopProcessing() => _cancel?.Cancel();

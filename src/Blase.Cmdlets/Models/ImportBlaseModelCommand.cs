@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Blase.Engine.Emulators.Neural;
 using Blase.Engine.Emulators.Payne;
 using Blase.Engine.Emulators.Starfish;
 using Blase.Engine.IO;
@@ -30,7 +31,7 @@ namespace Blase.Cmdlets.Models;
 /// <para>Loads a saved Starfish emulator and emulates a spectrum between its grid points.</para>
 /// </example>
 [Cmdlet(VerbsData.Import, "BlaseModel", DefaultParameterSetName = "Path")]
-[OutputType(typeof(PayneNetwork), typeof(LineModel), typeof(PcaGpEmulator))]
+[OutputType(typeof(PayneNetwork), typeof(NeuralEmulator), typeof(LineModel), typeof(PcaGpEmulator))]
 public sealed class ImportBlaseModelCommand : BlaseCmdlet
 {
     /// <summary>Model files to read (.fits, .csv, .npz, .hdf5); wildcards allowed.</summary>
@@ -86,6 +87,13 @@ public sealed class ImportBlaseModelCommand : BlaseCmdlet
                         throw new ArgumentException($"{path}: Import-BlaseModel reads line models (.fits, blasé .csv), The Payne networks (.npz) and Starfish emulators (.hdf5); spectra load with Import-BlaseSpectrum");
                 }
                 string? Resolve(string? p) => p is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
+                if (NeuralEmulator.IsFullyConnected(path))
+                {
+                    var fc = NeuralEmulator.Load(path, Resolve(WavelengthFile), Resolve(MaskFile));
+                    WriteVerbose($"{path}: fully connected Payne network, {fc.PixelCount} pixels, {fc.LabelCount} labels, {fc.HiddenCount} hidden units per layer");
+                    WriteObject(fc);
+                    continue;
+                }
                 var net = PayneNetwork.Load(path, Resolve(WavelengthFile), Resolve(MaskFile));
                 WriteVerbose($"{path}: Payne network, {net.PixelCount} pixels, {net.LabelCount} labels, {net.HiddenCount} hidden units per pixel");
                 WriteObject(net);

@@ -1,4 +1,5 @@
 using Blase.Engine.IO.Formats;
+using Blase.Engine.Spectra;
 
 namespace Blase.Engine.Emulators.Payne;
 
@@ -8,7 +9,7 @@ namespace Blase.Engine.Emulators.Payne;
 /// Reads the NumPy archive The Payne ships (w_array_0, b_array_0, w_array_1, b_array_1, x_min, x_max), with the
 /// optional wavelength and mask archives beside it.
 /// </summary>
-public sealed class PayneNetwork
+public sealed class PayneNetwork : ISpectralEmulator
 {
     private readonly double[] _w0, _b0, _w1, _b1;
 
@@ -17,11 +18,17 @@ public sealed class PayneNetwork
         PixelCount = pixels; HiddenCount = hidden; LabelCount = labels;
         _w0 = w0; _b0 = b0; _w1 = w1; _b1 = b1;
         LabelMin = xMin; LabelMax = xMax;
+        LabelNames = labels == Payne2018LabelNames.Length ? Payne2018LabelNames : Enumerable.Range(0, labels).Select(k => $"Label{k}").ToArray();
     }
+
+    /// <summary>The labels of the 2018 network (Ting et al. 2019, APOGEE): Teff (K), log g, [Fe/H], [Mg/Fe] (dex), v_macro (km/s).</summary>
+    private static readonly string[] Payne2018LabelNames = { "Teff", "LogG", "Metallicity", "MgFe", "Vmacro" };
 
     public int PixelCount { get; }
     public int HiddenCount { get; }
     public int LabelCount { get; }
+    /// <summary>The labels' names: those of the 2018 APOGEE network for a five-label file (the archive stores no names), else Label0, Label1, …</summary>
+    public IReadOnlyList<string> LabelNames { get; }
     public double[] LabelMin { get; }
     public double[] LabelMax { get; }
     /// <summary>Wavelength of each pixel (Å), when a wavelength archive was found.</summary>
@@ -29,6 +36,8 @@ public sealed class PayneNetwork
     /// <summary>True for pixels to ignore in fits, when a mask archive was found.</summary>
     public bool[]? Mask { get; private set; }
     public string? SourcePath { get; private set; }
+    /// <summary>Vacuum: The Payne's networks are trained on APOGEE spectra, whose wavelengths are in vacuum.</summary>
+    public WavelengthMedium Medium => WavelengthMedium.Vacuum;
 
     public static PayneNetwork Load(string path, string? wavelengthPath = null, string? maskPath = null)
     {
@@ -81,4 +90,9 @@ public sealed class PayneNetwork
         });
         return flux;
     }
+
+    double[]? ISpectralEmulator.PixelWavelength => Wavelength;
+    bool[]? ISpectralEmulator.PixelMask => Mask;
+    double[] ISpectralEmulator.FluxAt(IReadOnlyList<double> labels) => Evaluate(labels);
+    EmulatorCovariance? ISpectralEmulator.CovarianceAt(IReadOnlyList<double> labels) => null;
 }

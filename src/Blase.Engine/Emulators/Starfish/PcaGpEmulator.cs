@@ -18,7 +18,7 @@ namespace Blase.Engine.Emulators.Starfish;
 /// Cov(F_j, F_l) = c² σ_j σ_l (Σ_k Φ_kj Φ_kl v_k + δ_jl/λ_ξ) + E F_j E F_l s²,  s² = Var(ln c)  (first order in s).
 /// Labels outside the grid's range are refused unless extrapolation is asked for.
 /// </summary>
-public sealed class PcaGpEmulator
+public sealed class PcaGpEmulator : ISpectralEmulator
 {
     private readonly SquaredExponentialGp[] _gps;
     private readonly SquaredExponentialGp _factorGp;
@@ -261,28 +261,43 @@ public sealed class PcaGpEmulator
         };
     }
 
-    /// <summary>The full M × M flux covariance at the labels (M² doubles: 32 MB for 2048 pixels).</summary>
-    public double[,] FluxCovariance(IReadOnlyList<double> labels, bool extrapolate = false)
+    /// <summary>
+    /// The flux covariance at the labels as a diagonal plus K + 1 factors: u_k = c σ_j Φ_kj √(v_k + 1/λ_ξ) for each component,
+    /// u_c = E F · s for the mean-flux factor, and the diagonal c² σ_j² τ_j² (the truncation error).
+    /// </summary>
+    public EmulatorCovariance CovarianceAt(IReadOnlyList<double> labels, bool extrapolate)
     {
         var p = Predict(labels, extrapolate);
         int m = PixelCount, k = ComponentCount;
-        double c = p.Factor, nu = 1 / LambdaXi, s2 = p.LogFactorSigma * p.LogFactorSigma;
-        // B_jk = c σ_j Φ_kj √v_k, so that the weight part is B Bᵀ
-        var b = new double[m, k];
-        for (int j = 0; j < m; j++)
-            for (int a = 0; a < k; a++) b[j, a] = c * Whitening.FluxStd[j] * Eigenspectra[a][j] * Math.Sqrt(p.WeightVariance[a] + nu);
+        double c = p.Factor, nu = 1 / LambdaXi;
+        var factors = new double[k + 1][];
+        for (int a = 0; a < k; a++)
+        {
+            double sv = Math.Sqrt(p.WeightVariance[a] + nu);
+            factors[a] = new double[m];
+            for (int j = 0; j < m; j++) factors[a][j] = c * Whitening.FluxStd[j] * Eigenspectra[a][j] * sv;
+        }
+        factors[k] = p.Flux.Select(f => f * p.LogFactorSigma).ToArray();
+        var diagonal = new double[m];
+        for (int j = 0; j < m; j++) { double sj = c * Whitening.FluxStd[j]; diagonal[j] = sj * sj * PixelVariance[j]; }
+        return new EmulatorCovariance(diagonal, factors);
+    }
+
+    /// <summary>The full M × M flux covariance at the labels (M² doubles: 32 MB for 2048 pixels).</summary>
+    public double[,] FluxCovariance(IReadOnlyList<double> labels, bool extrapolate = false)
+    {
+        var (diagonal, factors) = CovarianceAt(labels, extrapolate);
+        int m = PixelCount;
         var cov = new double[m, m];
         Parallel.For(0, m, j =>
         {
             for (int l = 0; l <= j; l++)
             {
                 double v = 0;
-                for (int a = 0; a < k; a++) v += b[j, a] * b[l, a];
-                v += p.Flux[j] * p.Flux[l] * s2;
+                foreach (var u in factors) v += u[j] * u[l];
                 cov[j, l] = v;
             }
-            double sj = c * Whitening.FluxStd[j];
-            cov[j, j] += sj * sj * PixelVariance[j];
+            cov[j, j] += diagonal[j];
         });
         for (int j = 0; j < m; j++) for (int l = 0; l < j; l++) cov[l, j] = cov[j, l];
         return cov;
@@ -304,6 +319,11 @@ public sealed class PcaGpEmulator
         }
         return flux;
     }
+
+    double[]? ISpectralEmulator.PixelWavelength => Wavelength;
+    bool[]? ISpectralEmulator.PixelMask => null;
+    double[] ISpectralEmulator.FluxAt(IReadOnlyList<double> labels) => Predict(labels, extrapolate: true).Flux;
+    EmulatorCovariance? ISpectralEmulator.CovarianceAt(IReadOnlyList<double> labels) => CovarianceAt(labels, extrapolate: true);
 
     public override string ToString() =>
         $"PCA-GP emulator: {GridCount} grid spectra × {PixelCount} px, {ComponentCount} components, labels {string.Join(", ", LabelNames)}";

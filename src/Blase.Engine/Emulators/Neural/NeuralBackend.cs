@@ -1,0 +1,44 @@
+namespace Blase.Engine.Emulators.Neural;
+
+/// <summary>
+/// The network's parameters while training, single precision: weights transposed to [in × out] (so that a batch's forward
+/// pass is X·Wᵀ = X·WT, row-major) and biases, for the three layers.
+/// </summary>
+internal sealed record NeuralParameters(float[][] WeightsT, float[][] Biases)
+{
+    /// <summary>PyTorch's default start: weights and biases uniform in ±1/√fan-in.</summary>
+    public static NeuralParameters Initial(int labels, int hidden, int pixels, Random random)
+    {
+        int[] inputs = { labels, hidden, hidden }, outputs = { hidden, hidden, pixels };
+        var w = new float[3][];
+        var b = new float[3][];
+        for (int l = 0; l < 3; l++)
+        {
+            float bound = (float)(1 / Math.Sqrt(inputs[l]));
+            w[l] = Enumerable.Range(0, inputs[l] * outputs[l]).Select(_ => bound * (2 * (float)random.NextDouble() - 1)).ToArray();
+            b[l] = Enumerable.Range(0, outputs[l]).Select(_ => bound * (2 * (float)random.NextDouble() - 1)).ToArray();
+        }
+        return new NeuralParameters(w, b);
+    }
+
+    public NeuralParameters Copy() => new(WeightsT.Select(w => (float[])w.Clone()).ToArray(), Biases.Select(b => (float[])b.Clone()).ToArray());
+}
+
+/// <summary>
+/// Where a network's training steps run: the CPU (<see cref="CpuNeuralBackend"/>) or an ILGPU accelerator
+/// (<see cref="GpuNeuralBackend"/>). Both hold the whole training set (scaled labels x, [rows × labels], and scaled flux y,
+/// [rows × pixels]) and compute the same function; <see cref="NeuralTrainer"/> drives either.
+/// </summary>
+internal interface INeuralBackend : IDisposable
+{
+    /// <summary>One Adam step on the rows (indices into the training set); returns their mean absolute error.</summary>
+    double Step(int[] rows, float learningRate, int step);
+    /// <summary>The mean absolute error over the rows.</summary>
+    double Loss(int[] rows);
+    /// <summary>The current parameters (a copy).</summary>
+    NeuralParameters Snapshot();
+    /// <summary>The gradient of the mean absolute error over the rows, without a step: for holding backends to agreement.</summary>
+    NeuralParameters Gradient(int[] rows);
+    /// <summary>A name for messages: "CPU" or the accelerator's.</summary>
+    string Device { get; }
+}

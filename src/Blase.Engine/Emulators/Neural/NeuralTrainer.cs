@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Blase.Engine.Compute;
+using Blase.Engine.Spectra;
+
+namespace Blase.Engine.Emulators.Neural;
+
+/// <summary>Progress of training: after each epoch, the mean absolute errors on the training batches and on the validation set.</summary>
+public readonly record struct NeuralProgress(int Epoch, int MaxEpochs, double TrainingLoss, double ValidationLoss, double BestValidationLoss, double LearningRate, TimeSpan Elapsed);
+
+/// <summary>
+/// Trains a <see cref="NeuralEmulator"/> on labelled spectra as The Payne does (Ting et al. 2019): labels scaled to [−0.5, 0.5] by
+/// the training set's min/max, an L1 loss (mean absolute error, robust to a few bad pixels), Adam (Kingma &amp; Ba 2015) on
+/// mini-batches, a held-out validation set that picks the best weights and stops training when it no longer improves (the step
+/// size is halved when it stalls). Flux is divided by one scale (its mean absolute value) while training, so that one learning
+/// rate suits grids in any unit, and the last layer is multiplied back at the end. The steps run in single precision (the
+/// network's own precision in PyTorch) on the CPU (<see cref="CpuNeuralBackend"/>) or a GPU (<see cref="GpuNeuralBackend"/>);
+/// the result is stored in double. Weights start as PyTorch's do, and the output bias at the mean spectrum, so that training
+/// starts from the mean and spends its steps on the variations.
+/// </summary>
+public static class NeuralTrainer
+{
+    /// <summary>Trains a network on spectra (rows of <paramref name="fluxes"/>) with their labels.</summary>
+    public static NeuralEmulator Train(IReadOnlyList<string> labelNames, double[][] labels, double[][] fluxes, double[]? wavelength,
+        NeuralTrainingOptions? options = null, Action<NeuralProgress>? progress = null, CancellationToken cancel = default,
+        WavelengthMedium medium = WavelengthMedium.Vacuum, bool[]? mask = null, Action<string>? log = null)
+    {
+        options ??= new NeuralTrainingOptions();
+        var sw = Stopwatch.StartNew();
+        int n = labels.Length, dims = labelNames.Count;
+        if (n < 2 || fluxes.Length != n) throw new ArgumentException($"training needs at least 2 spectra with one label vector each (got {fluxes.Length} spectra, {n} label vectors)");
+        int pixels = fluxes[0].Length;
+        if (fluxes.Any(f => f.Length != pixels)) throw new ArgumentException("every training spectrum must have the same pixels");
+        if (labels.Any(x => x.Length != dims)) throw new ArgumentException($"every label vector must have {dims} values ({string.Join(", ", labelNames)})");
+        if (fluxes.Any(f => f.Any(v => !double.IsFinite(v))) || labels.Any(x => x.Any(v => !double.IsFinite(v))))
+            throw new ArgumentException("the training spectra and labels must be finite numbers");
+        if (options.BatchSize < 1 || options.HiddenUnits < 1 || options.MaxEpochs < 1) throw new ArgumentException("batch size, hidden units and epochs must be positive");
+
+        var min = Enumerable.Range(0, dims).Select(d => labels.Min(x => x[d])).ToArray();
+        var max = Enumerable.Range(0, dims).Select(d => labels.Max(x => x[d])).ToArray();
+        var flat = Enumerable.Range(0, dims).Where(d => !(max[d] > min[d])).Select(d => labelNames[d]).ToArray();
+        if (flat.Length > 0) throw new ArgumentException($"{string.Join(", ", flat)} does not vary over the training set: leave it out of the labels");
+        double scale = fluxes.Average(f => f.Average(Math.Abs));
+        if (!(scale > 0)) throw new ArgumentException("the training spectra are all zero");
+
+        var random = new Random(options.Seed);
+        var order = Enumerable.Range(0, n).OrderBy(_ => random.Next()).ToArray();
+        int validation = Math.Clamp((int)Math.Round(options.ValidationFraction * n), options.ValidationFraction > 0 ? 1 : 0, n - 1);
+        var validationRows = order[..validation];
+        var trainingRows = order[validation..];
+        var x = new float[n * dims];
+        var y = new float[(long)n * pixels];
+        for (int i = 0; i < n; i++)
+        {
+            for (int d = 0; d < dims; d++) x[i * dims + d] = (float)((labels[i][d] - min[d]) / (max[d] - min[d]) - 0.5);
+            for (int j = 0; j < pixels; j++) y[(long)i * pixels + j] = (float)(fluxes[i][j] / scale);
+        }
+
+        var start = NeuralParameters.Initial(dims, options.HiddenUnits, pixels, random);
+        // The output bias starts at the training set's mean spectrum.
+        for (int j = 0; j < pixels; j++) start.Biases[2][j] = (float)trainingRows.Average(i => y[(long)i * pixels + j]);
+
+        int batch = Math.Min(options.BatchSize, trainingRows.Length);
+        using var backend = Backend(options, start, x, y, dims, pixels, Math.Max(batch, Math.Min(validation, 1024)), log);
+        var best = start;
+        double bestLoss = double.PositiveInfinity, lr = options.LearningRate, trainLoss = double.NaN, validLoss = double.NaN;
+        int bestEpoch = 0, epoch = 0, steps = 0, sinceBest = 0, sinceDecay = 0;
+        string exit = "MaxEpochs";
+        var rows = new int[batch];
+        while (epoch < options.MaxEpochs)
+        {
+            if (cancel.IsCancellationRequested) { exit = "Cancelled"; break; }
+            if (options.TimeLimit is { } limit && sw.Elapsed > limit) { exit = "TimeLimit"; break; }
+            epoch++;
+            Shuffle(trainingRows, random);
+            double sum = 0;
+            int batches = 0;
+            for (int s = 0; s + batch <= trainingRows.Length && !cancel.IsCancellationRequested; s += batch)
+            {
+                Array.Copy(trainingRows, s, rows, 0, batch);
+                sum += backend.Step(rows, (float)lr, ++steps);
+                batches++;
+            }
+            if (cancel.IsCancellationRequested) { exit = "Cancelled"; break; }
+            trainLoss = sum / Math.Max(1, batches) * scale;
+            validLoss = validation > 0 ? backend.Loss(validationRows) * scale : trainLoss;
+            if (validLoss < bestLoss)
+            {
+                bestLoss = validLoss; bestEpoch = epoch; sinceBest = 0; sinceDecay = 0;
+                best = backend.Snapshot();
+            }
+            else
+            {
+                sinceBest++; sinceDecay++;
+                if (sinceDecay >= options.DecayPatience && lr > options.LearningRate / 64) { lr /= 2; sinceDecay = 0; }
+            }
+            progress?.Invoke(new NeuralProgress(epoch, options.MaxEpochs, trainLoss, validLoss, bestLoss, lr, sw.Elapsed));
+            if (sinceBest >= options.Patience) { exit = "EarlyStop"; break; }
+        }
+        if (!double.IsFinite(bestLoss)) throw new OperationCanceledException("training was stopped before its first epoch ended");
+
+        // Back to Payne's layout [out][in] in double, the flux scale folded into the last layer.
+        var weights = new double[3][];
+        var biases = new double[3][];
+        int[] inputs = { dims, options.HiddenUnits, options.HiddenUnits }, outputs = { options.HiddenUnits, options.HiddenUnits, pixels };
+        for (int l = 0; l < 3; l++)
+        {
+            double f = l == 2 ? scale : 1;
+            var w = new double[inputs[l] * outputs[l]];
+            for (int i = 0; i < inputs[l]; i++)
+                for (int o = 0; o < outputs[l]; o++) w[o * inputs[l] + i] = f * best.WeightsT[l][i * outputs[l] + o];
+            weights[l] = w;
+            biases[l] = best.Biases[l].Select(v => f * v).ToArray();
+        }
+        return new NeuralEmulator(labelNames, min, max, weights, biases, wavelength, mask, medium)
+        {
+            Training = new NeuralTraining(epoch, steps, bestEpoch, trainLoss, bestLoss, exit, sw.Elapsed, trainingRows.Length, validation, backend.Device),
+        };
+    }
+
+    /// <summary>The backend the options ask for; Auto takes a CUDA GPU when one works, else the CPU (saying so).</summary>
+    internal static INeuralBackend Backend(NeuralTrainingOptions options, NeuralParameters start, float[] x, float[] y, int labels, int pixels, int maxRows, Action<string>? log)
+    {
+        if (options.Simulator) return new GpuNeuralBackend(start, x, y, labels, pixels, maxRows, DeviceKind.Cpu);
+        var device = DeviceCatalog.Resolve(options.Device, out var note);
+        if (note is not null) log?.Invoke(note);
+        return device.Kind == DeviceKind.Cuda
+            ? new GpuNeuralBackend(start, x, y, labels, pixels, maxRows, DeviceKind.Cuda)
+            : new CpuNeuralBackend(start, x, y, labels, pixels, maxRows);
+    }
+
+    private static void Shuffle(int[] a, Random r)
+    {
+        for (int i = a.Length - 1; i > 0; i--) { int j = r.Next(i + 1); (a[i], a[j]) = (a[j], a[i]); }
+    }
+}
