@@ -79,14 +79,14 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
     /// <summary>The kind of emulator: PcaGp (PCA + Gaussian processes, Starfish's method) or Neural (a fully connected network, The Payne's).</summary>
     [Parameter] public EmulatorKind Kind { get; set; } = EmulatorKind.PcaGp;
 
-    /// <summary>Keep the fewest principal components that explain this fraction of the whitened grid's variance (default 0.99).</summary>
-    [Parameter] [ValidateRange(1e-6, 1.0)] public double ExplainedVariance { get; set; } = 0.99;
+    /// <summary>Keep the fewest principal components that explain this fraction of the whitened grid's variance (default 0.999).</summary>
+    [Parameter] [ValidateRange(1e-6, 1.0)] public double ExplainedVariance { get; set; }
 
     /// <summary>Keep exactly this many principal components instead (at most one fewer than the grid's spectra).</summary>
     [Parameter] [ValidateRange(1, 100_000)] public int? Components { get; set; }
 
-    /// <summary>Most L-BFGS iterations when training the Gaussian processes' hyperparameters.</summary>
-    [Parameter] [ValidateRange(1, 1_000_000)] public int MaxIterations { get; set; } = 400;
+    /// <summary>Most L-BFGS iterations when training the Gaussian processes' hyperparameters (default 400).</summary>
+    [Parameter] [ValidateRange(1, 1_000_000)] public int MaxIterations { get; set; }
 
     /// <summary>Neural: units in each of the two hidden layers (default 300, The Payne's).</summary>
     [Parameter] [ValidateRange(1, 100_000)] public int HiddenUnits { get; set; }
@@ -149,11 +149,14 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
     private void Build(EmulatorGrid grid, string source) => Train(grid, source, (progress, cancel) =>
     {
         if (Kind == EmulatorKind.Neural) return Network(grid, source, progress, cancel);
-        var options = new PcaGpOptions { ExplainedVariance = ExplainedVariance, Components = Components, MaxIterations = MaxIterations };
+        // The defaults live in PcaGpOptions; only what the user bound is copied.
+        var options = new PcaGpOptions { Components = Components };
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(ExplainedVariance))) options.ExplainedVariance = ExplainedVariance;
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxIterations))) options.MaxIterations = MaxIterations;
         var emulator = PcaGpEmulator.Train(grid, options, (iteration, loss) =>
         {
-            progress.StatusDescription = $"iteration {iteration}/{MaxIterations}, -ln L per weight {loss:G6}";
-            progress.PercentComplete = Math.Min(99, 100 * iteration / MaxIterations);
+            progress.StatusDescription = $"iteration {iteration}/{options.MaxIterations}, -ln L per weight {loss:G6}";
+            progress.PercentComplete = Math.Min(99, 100 * iteration / options.MaxIterations);
             WriteProgress(progress);
         }, cancel);
         var t = emulator.Training!;
