@@ -11,7 +11,7 @@
         'Import-BlaseSpectrum', 'Export-BlaseSpectrum', 'Select-BlaseSpectrum', 'Convert-BlaseSpectrum',
         'Get-BlaseDevice', 'Import-BlaseModel', 'Invoke-BlaseClone', 'Find-BlaseLine', 'Get-BlaseLine',
         'Export-BlaseLines', 'Save-BlaseModel', 'Invoke-BlaseTransfer', 'Measure-BlaseResidual',
-        'New-BlaseEmulator', 'Get-BlaseTemplate'
+        'New-BlaseEmulator', 'Get-BlaseTemplate', 'Export-BlasePlot'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
