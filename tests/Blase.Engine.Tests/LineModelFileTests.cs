@@ -9,7 +9,7 @@ namespace Blase.Engine.Tests;
 /// <summary>The line-model FITS file round-trips everything a model holds: report, provenance lines whole, any text.</summary>
 public class LineModelFileTests
 {
-    private static LineModel ClonedModel()
+    internal static LineModel ClonedModel()
     {
         var m = new LineModel(new[] { 6001.0, 6002.5 }, new[] { -4.0, -3.5 }, new[] { -3.9, -4.2 }, new[] { -5.0, -6.0 },
             ProfileShape.PseudoVoigt, CombinationMode.Linear, new[] { 1.0, 0.01 }, 6000, 6004) { Name = "lte05800 σ-Ori naïve ☉" };
