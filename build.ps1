@@ -27,9 +27,10 @@ switch ($Task) {
         Invoke-Dotnet publish src/Blase.Host -c $Configuration -o $hostOut
         Invoke-Dotnet publish src/Blase.Cmdlets -c $Configuration -o $out
         Invoke-Dotnet exec (Join-Path $hostOut 'blase.dll') --write-help (Join-Path $out 'en-US')
-        # Native libraries (ILGPU's, SkiaSharp's) must sit flat beside the dll for PowerShell to load them.
+        # Native libraries (SkiaSharp's and HarfBuzz's, for Export-BlasePlot) must sit flat beside the dll for PowerShell to
+        # load them: linux-x64 (.so), win-x64 (.dll) and macOS (.dylib; the osx folder holds universal x64 + arm64 builds).
         Get-ChildItem (Join-Path $out 'runtimes') -Recurse -File -ErrorAction Ignore |
-            Where-Object { $_.FullName -match "runtimes[\\/](linux-x64|win-x64|osx-x64|osx-arm64)[\\/]native" } |
+            Where-Object { $_.FullName -match "runtimes[\\/](linux-x64|win-x64|osx|osx-x64|osx-arm64)[\\/]native" } |
             Copy-Item -Destination $out -Force
         Write-Host "Module folder: $out  (Import-Module $out/Blase.psd1)"
     }
