@@ -32,6 +32,8 @@ switch ($Task) {
         Get-ChildItem (Join-Path $out 'runtimes') -Recurse -File -ErrorAction Ignore |
             Where-Object { $_.FullName -match "runtimes[\\/](linux-x64|win-x64|osx|osx-x64|osx-arm64)[\\/]native" } |
             Copy-Item -Destination $out -Force
+        # The flat copies are the ones PowerShell loads; the per-platform tree (for every RID, ~170 MB) is dead weight.
+        Remove-Item (Join-Path $out 'runtimes') -Recurse -Force -ErrorAction Ignore
         Write-Host "Module folder: $out  (Import-Module $out/Blase.psd1)"
     }
     'Bench' { Invoke-Dotnet run -c Release --project bench/Blase.Bench -- @BenchArgs }
