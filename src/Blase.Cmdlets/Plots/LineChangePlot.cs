@@ -37,8 +37,8 @@ public static class LineChangePlot
         unity.LinePattern = LinePattern.Dashed;
         p.Add.Markers(finite.Select(i => x[i]).ToArray(), finite.Select(i => y[i]).ToArray(), MarkerShape.FilledCircle, 5, PlotCanvas.Series[1].WithAlpha(0.6));
         p.Axes.SetLimits(lo - pad, hi + pad, lo - pad, hi + pad);
-        PlotCanvas.Log10Ticks(p.Axes.Bottom);
-        PlotCanvas.Log10Ticks(p.Axes.Left);
+        PlotCanvas.Log10Ticks(p.Axes.Bottom, new[] { lo - pad, hi + pad });
+        PlotCanvas.Log10Ticks(p.Axes.Left, new[] { lo - pad, hi + pad });
         return p;
     }
 }

@@ -20,21 +20,24 @@ public static class LineShapePlot
 
         var widths = PlotCanvas.Panel($"{title}: {lines.Count:N0} lines", "γ, Lorentzian half width (Å)", "σ, Gaussian standard deviation (Å)", ColorBarMargins);
         var scale = new ColorScale(new ScottPlot.Colormaps.Viridis(), logAmplitude.Min(), logAmplitude.Max());
-        scale.AddMarkers(widths, lines.Select(l => Math.Log10(l.GammaAngstrom)).ToArray(), lines.Select(l => Math.Log10(l.SigmaAngstrom)).ToArray(), logAmplitude);
+        var logGamma = lines.Select(l => Math.Log10(l.GammaAngstrom)).ToArray();
+        var logSigma = lines.Select(l => Math.Log10(l.SigmaAngstrom)).ToArray();
+        scale.AddMarkers(widths, logGamma, logSigma, logAmplitude);
         var bar = widths.Add.ColorBar(scale, Edge.Right);
         bar.Label = "log₁₀ amplitude (Å)";
         bar.LabelStyle.FontSize = 15;
         bar.LabelStyle.FontName = PlotCanvas.FontName;
         bar.Axis.TickLabelStyle.FontSize = 13;
         bar.Axis.TickLabelStyle.FontName = PlotCanvas.FontName;
-        PlotCanvas.Log10Ticks(widths.Axes.Bottom);
-        PlotCanvas.Log10Ticks(widths.Axes.Left);
+        PlotCanvas.Log10Ticks(widths.Axes.Bottom, logGamma);
+        PlotCanvas.Log10Ticks(widths.Axes.Left, logSigma);
         yield return new PlotPanel(widths, rects[0]);
 
         var strength = PlotCanvas.Panel("Amplitude (equivalent width in linear mode) against FWHM", "FWHM (Å)", "Amplitude (Å)", Margins);
-        strength.Add.Markers(lines.Select(l => Math.Log10(l.FwhmAngstrom)).ToArray(), logAmplitude, MarkerShape.FilledCircle, 4, PlotCanvas.Series[2].WithAlpha(0.5));
-        PlotCanvas.Log10Ticks(strength.Axes.Bottom);
-        PlotCanvas.Log10Ticks(strength.Axes.Left);
+        var logFwhm = lines.Select(l => Math.Log10(l.FwhmAngstrom)).ToArray();
+        strength.Add.Markers(logFwhm, logAmplitude, MarkerShape.FilledCircle, 4, PlotCanvas.Series[2].WithAlpha(0.5));
+        PlotCanvas.Log10Ticks(strength.Axes.Bottom, logFwhm);
+        PlotCanvas.Log10Ticks(strength.Axes.Left, logAmplitude);
         yield return new PlotPanel(strength, rects[1]);
     }
 }

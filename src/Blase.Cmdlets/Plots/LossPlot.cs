@@ -15,11 +15,12 @@ public static class LossPlot
         var p = PlotCanvas.Panel($"{title}: {report.Optimizer}, {report.Epochs} iterations, RMS {report.InitialRms:G3} → {report.Rms:G3}",
             "Iteration", "Loss, Σ w (model − template)²", Margins);
         var x = Enumerable.Range(0, loss.Count).Select(i => (double)i).ToArray();
-        var line = p.Add.ScatterLine(x, loss.Select(Math.Log10).ToArray(), PlotCanvas.Series[2]);
+        var logLoss = loss.Select(Math.Log10).ToArray();
+        var line = p.Add.ScatterLine(x, logLoss, PlotCanvas.Series[2]);
         line.LineWidth = 2;
         line.MarkerSize = loss.Count <= 200 ? 5 : 0;
         p.Axes.SetLimitsX(-0.02 * (loss.Count - 1), 1.02 * (loss.Count - 1));
-        PlotCanvas.Log10Ticks(p.Axes.Left);
+        PlotCanvas.Log10Ticks(p.Axes.Left, logLoss);
         yield return new PlotPanel(p, new PixelRect(new Pixel(0, 0), new PixelSize(width, height)));
     }
 }

@@ -94,22 +94,30 @@ public static class PlotCanvas
         AtomicFile.Write(path, s => png.SaveTo(s));
     }
 
-    /// <summary>Tick labels at powers of ten for an axis that holds log₁₀ of the values (ScottPlot has no log axes).</summary>
-    public static void Log10Ticks(IAxis axis)
+    /// <summary>
+    /// Ticks for an axis that holds log₁₀ of the values (ScottPlot has no log axes): labelled at 1, 2 and 5 × 10ᵏ when the
+    /// data span under two decades, else at the powers of ten with the rest as minor ticks.
+    /// </summary>
+    public static void Log10Ticks(IAxis axis, IEnumerable<double> log10Values)
     {
-        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => FormatPowerOfTen(v),
-        };
+        var finite = log10Values.Where(double.IsFinite).ToList();
+        if (finite.Count == 0) return;
+        double lo = finite.Min() - 0.05, hi = finite.Max() + 0.05;
+        bool fine = hi - lo < 2;
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (int k = (int)Math.Floor(lo); k <= (int)Math.Ceiling(hi); k++)
+            for (int m = 1; m <= 9; m++)
+            {
+                double position = k + Math.Log10(m);
+                if (position < lo || position > hi) continue;
+                if (m == 1 || (fine && m is 2 or 5)) ticks.AddMajor(position, Format(m * Math.Pow(10, k)));
+                else ticks.AddMinor(position);
+            }
+        axis.TickGenerator = ticks;
     }
 
-    private static string FormatPowerOfTen(double exponent)
-    {
-        double value = Math.Pow(10, exponent);
-        return exponent is >= -3 and <= 4 ? value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) : $"1e{exponent:0}";
-    }
+    private static string Format(double value) =>
+        value is >= 1e-3 and < 1e5 ? value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) : value.ToString("0e0", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Colours of successive series, distinct on white and for the common colour-vision deficiencies (Okabe–Ito).</summary>
     public static readonly Color[] Series =
