@@ -62,6 +62,17 @@ Describe 'Export-BlasePlot on the real data' {
         $size.Bytes | Should -BeGreaterThan 30000
     }
 
+    It 'draws a model that covers part of an order (a transfer fits fewer pixels than the order has) over the data beneath it' -Skip:$noData {
+        $part = $wasp | Select-BlaseSpectrum -Wavelength 8660, 8700
+        $orders = [Blase.Cmdlets.Plots.SpectrumPlot]::Compare($wasp, $part)
+        $orders | Should -HaveCount 1
+        $orders[0].Wavelength.Length | Should -Be $part.PixelCount
+        $orders[0].Data[0] | Should -Be $part.Orders[0].Flux[0]
+        $orders[0].ResidualRms | Should -Be 0
+        $shifted = [Blase.Engine.Spectra.Spectrum]::FromArrays([double[]]($part.Wavelength | ForEach-Object { $_ + 0.001 }), $part.Flux, $null, 'Angstrom', 'Vacuum', $null)
+        { [Blase.Cmdlets.Plots.SpectrumPlot]::Compare($wasp, $shifted) } | Should -Throw '*not the spectrum the transfer was fitted to*'
+    }
+
     It 'refuses a loss curve of a transfer (it keeps no loss history), saying what it has' -Skip:$noData {
         $path = [System.IO.Path]::Combine($dir, 'transfer-loss.png')
         $result | Export-BlasePlot -Kind Loss -Path $path -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

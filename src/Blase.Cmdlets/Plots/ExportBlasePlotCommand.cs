@@ -72,7 +72,7 @@ public sealed class ExportBlasePlotCommand : BlaseCmdlet
     [ValidateRange(300, 10000)]
     public int Width { get; set; } = 1400;
 
-    /// <summary>Height of the picture in pixels. Default: 600 for one panel row; for Spectrum and Residual with a model, 380 (230 for residuals alone) per order, at least 560 (420).</summary>
+    /// <summary>Height of the picture in pixels. Default: 600 for one panel row; for Spectrum and Residual with a model, 420 (230 for residuals alone) per order, at least 560 (420).</summary>
     [Parameter]
     [ValidateRange(200, 20000)]
     public int Height { get; set; }

@@ -27,8 +27,15 @@ public sealed record OrderComparison(int Order, double[] Wavelength, double[] Da
 public static class SpectrumPlot
 {
     private static readonly PixelPadding Margins = new(left: 95, right: 30, bottom: 60, top: 40);
+    // Data over residuals: the upper panel keeps its tick labels but leaves the axis label to the residuals beneath it,
+    // which need no title, so the residuals keep a readable height.
+    private static readonly PixelPadding UpperMargins = new(left: 95, right: 30, bottom: 30, top: 40);
+    private static readonly PixelPadding LowerMargins = new(left: 95, right: 30, bottom: 60, top: 6);
 
-    /// <summary>The orders of <paramref name="data"/> with a model order on the same pixels (a transfer's model spectrum).</summary>
+    /// <summary>
+    /// The data under a model spectrum on (a subset of) the data's pixels, order by order: a transfer's model spectrum
+    /// covers the pixels the fit used, which may be fewer than the order has (its edges, beyond the lines' reach).
+    /// </summary>
     public static IReadOnlyList<OrderComparison> Compare(Spectrum data, Spectrum model)
     {
         var d = data.ToUnit(WavelengthUnit.Angstrom);
@@ -36,9 +43,13 @@ public static class SpectrumPlot
         var result = new List<OrderComparison>();
         foreach (var mo in m.Orders)
         {
-            var o = d.Orders.FirstOrDefault(x => x.Number == mo.Number && x.PixelCount == mo.PixelCount)
-                    ?? throw new ArgumentException($"-Spectrum {data.Name} has no order {mo.Number} of {mo.PixelCount} pixels: give the spectrum the transfer was fitted to");
-            result.Add(Comparison(o, mo.Flux));
+            string wrong = $"-Spectrum {data.Name} is not the spectrum the transfer was fitted to: its order {mo.Number} does not hold the model's pixels";
+            var o = d.Orders.FirstOrDefault(x => x.Number == mo.Number) ?? throw new ArgumentException(wrong);
+            var pixel = mo.Wavelength.Select(w => Array.BinarySearch(o.Wavelength, w)).ToArray();
+            if (pixel.Any(j => j < 0)) throw new ArgumentException(wrong);
+            var sub = new SpectralOrder(o.Number, mo.Wavelength, pixel.Select(j => o.Flux[j]).ToArray(),
+                o.Uncertainty is double[] u ? pixel.Select(j => u[j]).ToArray() : null, pixel.Select(j => o.Mask[j]).ToArray());
+            result.Add(Comparison(sub, mo.Flux));
         }
         return result;
     }
@@ -62,7 +73,7 @@ public static class SpectrumPlot
     }
 
     /// <summary>Default picture height for a figure of <paramref name="orders"/> orders.</summary>
-    public static int DefaultHeight(int orders, bool residualsOnly) => residualsOnly ? Math.Max(420, 230 * orders) : Math.Max(560, 380 * orders);
+    public static int DefaultHeight(int orders, bool residualsOnly) => residualsOnly ? Math.Max(420, 230 * orders) : Math.Max(560, 420 * orders);
 
     /// <summary>A spectrum alone: every order in one panel, successive orders in alternating colours.</summary>
     public static IEnumerable<PlotPanel> Spectrum(Spectrum spectrum, int width, int height)
@@ -83,23 +94,23 @@ public static class SpectrumPlot
     public static IEnumerable<PlotPanel> Comparison(string title, WavelengthMedium medium, IReadOnlyList<OrderComparison> orders,
         bool residualsOnly, int width, int height)
     {
-        var weights = orders.SelectMany(_ => residualsOnly ? new[] { 1.0 } : new[] { 2.0, 1.0 }).ToList();
+        var weights = orders.SelectMany(_ => residualsOnly ? new[] { 1.0 } : new[] { 3.0, 2.0 }).ToList();
         var rects = PlotCanvas.Grid(width, height, weights);
         int r = 0;
         foreach (var o in orders)
         {
             // The series are named in the titles, not in legends, which would sit on the data.
             string head = $"{title}: order {o.Order}, residual RMS {o.ResidualRms:G3}";
+            string bandNote = o.Uncertainty is null ? "" : "; blue band: ±1σ of the data";
             if (!residualsOnly)
             {
-                var top = PlotCanvas.Panel($"{head}; data black, model orange", WavelengthLabel(medium), "Flux", Margins);
+                var top = PlotCanvas.Panel($"{head}; data black, model orange{bandNote}", "", "Flux", UpperMargins);
                 AddSegments(top, o.Wavelength, o.Data, o.Good, PlotCanvas.Series[0], 1);
                 AddSegments(top, o.Wavelength, o.Model, o.Good, PlotCanvas.Series[1], 1.5f);
                 top.Axes.SetLimitsX(o.Wavelength[0], o.Wavelength[^1]);
                 yield return new PlotPanel(top, rects[r++]);
             }
-            string bandNote = o.Uncertainty is null ? "" : "; blue band: ±1σ of the data";
-            var bottom = PlotCanvas.Panel(residualsOnly ? head + bandNote : bandNote.TrimStart(';', ' '), WavelengthLabel(medium), "Data − model", Margins);
+            var bottom = PlotCanvas.Panel(residualsOnly ? head + bandNote : "", WavelengthLabel(medium), "Data − model", residualsOnly ? Margins : LowerMargins);
             var residual = o.Data.Select((d, i) => d - o.Model[i]).ToArray();
             if (o.Uncertainty is double[] sigma)
             {
