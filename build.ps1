@@ -27,10 +27,13 @@ switch ($Task) {
         Invoke-Dotnet publish src/Blase.Host -c $Configuration -o $hostOut
         Invoke-Dotnet publish src/Blase.Cmdlets -c $Configuration -o $out
         Invoke-Dotnet exec (Join-Path $hostOut 'blase.dll') --write-help (Join-Path $out 'en-US')
-        # Native libraries (ILGPU's, SkiaSharp's) must sit flat beside the dll for PowerShell to load them.
+        # Native libraries (SkiaSharp's and HarfBuzz's, for Export-BlasePlot) must sit flat beside the dll for PowerShell to
+        # load them: linux-x64 (.so), win-x64 (.dll) and macOS (.dylib; the osx folder holds universal x64 + arm64 builds).
         Get-ChildItem (Join-Path $out 'runtimes') -Recurse -File -ErrorAction Ignore |
-            Where-Object { $_.FullName -match "runtimes[\\/](linux-x64|win-x64|osx-x64|osx-arm64)[\\/]native" } |
+            Where-Object { $_.FullName -match "runtimes[\\/](linux-x64|win-x64|osx|osx-x64|osx-arm64)[\\/]native" } |
             Copy-Item -Destination $out -Force
+        # The flat copies are the ones PowerShell loads; the per-platform tree (for every RID, ~170 MB) is dead weight.
+        Remove-Item (Join-Path $out 'runtimes') -Recurse -Force -ErrorAction Ignore
         Write-Host "Module folder: $out  (Import-Module $out/Blase.psd1)"
     }
     'Bench' { Invoke-Dotnet run -c Release --project bench/Blase.Bench -- @BenchArgs }

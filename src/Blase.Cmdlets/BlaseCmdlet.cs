@@ -96,6 +96,23 @@ public abstract class BlaseCmdlet : PSCmdlet
         return false;
     }
 
+    /// <summary>
+    /// Runs a selection a parameter asked for (orders, a wavelength range). When nothing in the data matches, the engine
+    /// says so about the data (BlaseDataException), but it is the argument the user should change: the error becomes an
+    /// ArgumentException naming the parameter, so its category is InvalidArgument, not InvalidData.
+    /// </summary>
+    protected static T ForArgument<T>(string parameter, Func<T> select)
+    {
+        try
+        {
+            return select();
+        }
+        catch (BlaseDataException e)
+        {
+            throw new ArgumentException($"-{parameter}: {e.Message}", e);
+        }
+    }
+
     /// <summary>An ErrorRecord that says what went wrong, with what, and what to do about it.</summary>
     protected static ErrorRecord ErrorFor(Exception e, object? target)
     {
@@ -103,7 +120,7 @@ public abstract class BlaseCmdlet : PSCmdlet
         {
             FileNotFoundException => ("FileNotFound", ErrorCategory.ObjectNotFound, "Check the path."),
             DirectoryNotFoundException => ("FolderNotFound", ErrorCategory.ObjectNotFound, "Check the folder exists."),
-            BlaseDataException => ("InvalidData", ErrorCategory.InvalidData, "Check that the file is complete and of a format Blase reads (see Get-Help Import-BlaseSpectrum)."),
+            BlaseDataException => ("InvalidData", ErrorCategory.InvalidData, "Check the input the message names (a file: complete, and of a format Blase reads, see Get-Help Import-BlaseSpectrum)."),
             UnauthorizedAccessException => ("AccessDenied", ErrorCategory.PermissionDenied, "Check the file's permissions."),
             IOException => ("IOError", ErrorCategory.WriteError, "Use -Force to overwrite, or choose another path."),
             ArgumentException => ("InvalidArgument", ErrorCategory.InvalidArgument, "Check the parameter values."),

@@ -24,6 +24,24 @@ public class PackageTests
             "commands=$($commands.Count)"
             "device=$((Get-BlaseDevice -Kind Cpu).Kind)"
             "help=$((Get-Help Import-BlaseSpectrum).Synopsis.Length -gt 0)"
+            "psversion=$($m.PowerShellVersion)"
+            "editions=$($m.CompatiblePSEditions -join ',')"
+            "author=$($m.Author)"
+            "description=$($m.Description.Length -gt 40)"
+            "guid=$($m.Guid)"
+            "tags=$($m.Tags.Count -ge 5)"
+            "formats=$($m.ExportedFormatFiles.Count)"
+            "types=$($m.ExportedTypeFiles.Count)"
+            "plot-exported=$($m.ExportedCmdlets.ContainsKey('Export-BlasePlot'))"
+            # Every exported cmdlet is one the module has, and every cmdlet it has is exported.
+            "same-cmdlets=$(@(Compare-Object @($m.ExportedCmdlets.Keys) @($commands.Name)).Count -eq 0)"
+            # SkiaSharp's native library loads from the packaged folder: a plot renders (a line model of two lines).
+            $model = [Blase.Engine.Lines.LineModel]::new([double[]](6001, 6002), [double[]](-4, -4), [double[]](-4, -4), [double[]](-6, -6),
+                'PseudoVoigt', 'Linear', [double[]]@(1.0), 6000, 6003)
+            $png = Join-Path ([System.IO.Path]::GetTempPath()) "blase-package-$([guid]::NewGuid()).png"
+            $file = $model | Export-BlasePlot -Kind LineShape -Path $png -Width 640 -Height 400
+            "plot=$($file.Length -gt 5000)"
+            Remove-Item -LiteralPath $png
             """;
         (code, output, err) = Pwsh.Run(TimeSpan.FromMinutes(2), "-Command", script);
         Assert.True(code == 0, $"importing out/Blase failed ({code}):\n{err}\n{output}");
@@ -34,6 +52,21 @@ public class PackageTests
         Assert.Contains($"commands={exported}", lines);
         Assert.Contains("device=Cpu", lines);
         Assert.Contains("help=True", lines);
+        Assert.Contains("psversion=7.4", lines);
+        Assert.Contains("editions=Core", lines);
+        Assert.Contains("author=Blase developers", lines);
+        Assert.Contains("description=True", lines);
+        Assert.Contains("guid=6f1c6a0e-2b7e-4a53-9d8e-3c5b1f0a7d42", lines);
+        Assert.Contains("tags=True", lines);
+        Assert.Contains("formats=1", lines);
+        Assert.Contains("types=1", lines);
+        Assert.Contains("plot-exported=True", lines);
+        Assert.Contains("same-cmdlets=True", lines);
+        Assert.Contains("plot=True", lines);
+        // The native libraries every supported platform needs sit flat beside the dll, where PowerShell finds them.
+        var folder = Path.GetDirectoryName(manifest)!;
+        foreach (var native in new[] { "libSkiaSharp.so", "libHarfBuzzSharp.so", "libSkiaSharp.dll", "libHarfBuzzSharp.dll", "libSkiaSharp.dylib", "libHarfBuzzSharp.dylib", "DejaVuSans.ttf" })
+            Assert.True(File.Exists(Path.Combine(folder, native)), $"out/Blase has no {native}");
     }
 
     [DataFact]

@@ -102,6 +102,50 @@ Describe 'Errors that fit' {
     }
 }
 
+Describe 'Options act or refuse' {
+    $noData = -not [System.IO.Directory]::Exists([System.IO.Path]::Combine([string]$BlaseDataRoot, 'igrins'))
+
+    It '-FluxExtension names an IGRINS extension the file has, or is refused with the ones it has' -Skip:$noData {
+        $igrins = [System.IO.Path]::Combine($BlaseDataRoot, 'igrins', 'SDCH_20201202_0059.spec_a0v.fits')
+        Import-BlaseSpectrum -LiteralPath $igrins -FluxExtension Nope -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errs[0].Exception.Message | Should -BeLike '*-FluxExtension Nope*no such*SPEC_DIVIDE_A0V*TGT_SPEC*'
+        (Import-BlaseSpectrum -LiteralPath $igrins -FluxExtension TGT_SPEC).Metadata.Extra['FluxExtension'] | Should -Be 'TGT_SPEC'
+        $hpf = [System.IO.Path]::Combine($BlaseDataRoot, 'hpf', 'WASP_69_hpf_stack.fits')
+        Import-BlaseSpectrum -LiteralPath $hpf -FluxExtension TGT_SPEC -ErrorVariable errs2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs2[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errs2[0].Exception.Message | Should -BeLike '*IGRINS*'
+    }
+
+    It '-Medium Air on vacuum PHOENIX wavelengths is refused (it would relabel, not convert); on a text file it names the medium' -Skip:$noData {
+        $phoenix = [System.IO.Path]::Combine($BlaseDataRoot, 'phoenix', 'lte05800-4.50-0.0.PHOENIX-ACES-AGSS-COND-2011-HiRes_5000-8000A.fits')
+        Import-BlaseSpectrum -LiteralPath $phoenix -Medium Air -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errs[0].Exception.Message | Should -BeLike '*vacuum*Convert-BlaseSpectrum -Medium Air*'
+        (Import-BlaseSpectrum -LiteralPath $phoenix -Medium Vacuum -Wavelength 6000, 6001).Medium | Should -Be 'Vacuum'
+        $text = [System.IO.Path]::Combine($BlaseDataRoot, 'telluric', 'telfit_example_Model.dat')
+        (Import-BlaseSpectrum -LiteralPath $text -Medium Air).Medium | Should -Be 'Air'
+    }
+
+    It 'an -Order or -Wavelength that selects nothing is the argument''s fault (InvalidArgument), naming the parameter' -Skip:$noData {
+        $hpf = [System.IO.Path]::Combine($BlaseDataRoot, 'hpf', 'WASP_69_hpf_stack.fits')
+        Import-BlaseSpectrum -LiteralPath $hpf -Order 99 -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errs[0].Exception.Message | Should -BeLike '-Order:*no order 99*'
+        Import-BlaseSpectrum -LiteralPath $hpf | Select-BlaseSpectrum -Wavelength 5000, 5001 -ErrorVariable errs2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs2[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errs2[0].Exception.Message | Should -BeLike '-Wavelength:*no pixels*'
+    }
+
+    It 'Invoke-BlaseClone trains for the engine''s default number of iterations, not a cmdlet''s own' {
+        # Adam at a small learning rate with Tolerance 0 does not stop early (each step lowers the loss; Levenberg-Marquardt stops when its step no longer does), so
+        # the report counts the iteration limit.
+        $default = [Blase.Engine.Fitting.TrainingOptions]::new().Epochs
+        ($template | Invoke-BlaseClone -Normalized -Optimizer Adam -LearningRate 1e-4 -Tolerance 0).Report.Training.Epochs | Should -Be $default
+        ($template | Invoke-BlaseClone -Normalized -Optimizer Adam -LearningRate 1e-4 -Tolerance 0 -Epochs 7).Report.Training.Epochs | Should -Be 7
+    }
+}
+
 Describe 'PHOENIX WAVE files' {
     $noData = -not [System.IO.Directory]::Exists([System.IO.Path]::Combine([string]$BlaseDataRoot, 'phoenix'))
 

@@ -41,44 +41,47 @@ public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
     /// <summary>The template is continuum-normalized already; skip the preparation.</summary>
     [Parameter] public SwitchParameter Normalized { get; set; }
 
-    /// <summary>Lines shallower than this prominence (in continuum units) are not cloned.</summary>
-    [Parameter] [ValidateRange(1e-6, 1)] public double Prominence { get; set; } = 0.01;
+    /// <summary>Lines shallower than this prominence (in continuum units) are not cloned. Default 0.01.</summary>
+    [Parameter] [ValidateRange(1e-6, 1)] public double Prominence { get; set; }
 
-    /// <summary>Minimum distance between two lines, in pixels.</summary>
-    [Parameter] [ValidateRange(1, 1000)] public int MinSeparation { get; set; } = 4;
+    /// <summary>Minimum distance between two lines, in pixels. Default 4.</summary>
+    [Parameter] [ValidateRange(1, 1000)] public int MinSeparation { get; set; }
 
-    /// <summary>PseudoVoigt (blasé's mixture), Tch (textbook) or Voigt (exact).</summary>
-    [Parameter] public ProfileShape Profile { get; set; } = ProfileShape.PseudoVoigt;
+    /// <summary>PseudoVoigt (blasé's mixture; the default), Tch (textbook) or Voigt (exact).</summary>
+    [Parameter] public ProfileShape Profile { get; set; }
 
-    /// <summary>Linear (product of 1 − aV) or Log (exp of −Σ aV).</summary>
-    [Parameter] public CombinationMode Mode { get; set; } = CombinationMode.Linear;
+    /// <summary>Linear (product of 1 − aV; the default) or Log (exp of −Σ aV).</summary>
+    [Parameter] public CombinationMode Mode { get; set; }
 
-    [Parameter] public OptimizerKind Optimizer { get; set; } = OptimizerKind.LevenbergMarquardt;
+    /// <summary>LevenbergMarquardt (the default: damped Gauss–Newton with per-line curvature) or Adam (as blasé trains).</summary>
+    [Parameter] public OptimizerKind Optimizer { get; set; }
 
-    /// <summary>Most iterations (epochs).</summary>
-    [Parameter] [ValidateRange(1, 1_000_000)] public int Epochs { get; set; } = 60;
+    /// <summary>Most iterations (epochs). Default 100.</summary>
+    [Parameter] [ValidateRange(1, 1_000_000)] public int Epochs { get; set; }
 
-    /// <summary>Adam's learning rate for ln a, ln σ, ln γ (line centres move at 1 % of it, in Å).</summary>
-    [Parameter] [ValidateRange(1e-9, 10)] public double LearningRate { get; set; } = 0.05;
+    /// <summary>Adam's learning rate for ln a, ln σ, ln γ (line centres move at 1 % of it, in Å). Default 0.05.</summary>
+    [Parameter] [ValidateRange(1e-9, 10)] public double LearningRate { get; set; }
 
+    /// <summary>Adam with the AMSGrad correction. Off by default.</summary>
     [Parameter] public SwitchParameter AmsGrad { get; set; }
 
-    /// <summary>Stop when the loss improves by less than this fraction over -Patience iterations.</summary>
-    [Parameter] [ValidateRange(0, 1)] public double Tolerance { get; set; } = 1e-4;
+    /// <summary>Stop when the loss improves by less than this fraction over -Patience iterations. Default 1e-4.</summary>
+    [Parameter] [ValidateRange(0, 1)] public double Tolerance { get; set; }
 
-    [Parameter] [ValidateRange(1, 10000)] public int Patience { get; set; } = 5;
+    /// <summary>Iterations over which -Tolerance is judged. Default 5.</summary>
+    [Parameter] [ValidateRange(1, 10000)] public int Patience { get; set; }
 
-    /// <summary>A fixed window of this many pixels per line (blasé's wing_cut) instead of windows from each line's parameters.</summary>
+    /// <summary>A fixed window of this many pixels per line (blasé's wing_cut) instead of windows from each line's parameters. None by default.</summary>
     [Parameter] [ValidateRange(2, 1_000_000)] public int? WingCut { get; set; }
 
-    /// <summary>Each line's window ends where a·V falls below this (continuum units).</summary>
-    [Parameter] [ValidateRange(1e-12, 0.1)] public double WindowTolerance { get; set; } = 1e-5;
+    /// <summary>Each line's window ends where a·V falls below this (continuum units). Default 1e-5.</summary>
+    [Parameter] [ValidateRange(1e-12, 0.1)] public double WindowTolerance { get; set; }
 
-    /// <summary>Degree of the Chebyshev continuum fitted with the lines (0: a constant).</summary>
+    /// <summary>Degree of the Chebyshev continuum fitted with the lines (0, the default: a constant).</summary>
     [Parameter] [ValidateRange(0, 30)] public int ContinuumDegree { get; set; }
 
-    /// <summary>The report also gives the RMS after smoothing model and template to this resolving power.</summary>
-    [Parameter] [ValidateRange(100, 10_000_000)] public double ResolvingPower { get; set; } = 55_000;
+    /// <summary>The report also gives the RMS after smoothing model and template to this resolving power. Default 55,000 (HPF).</summary>
+    [Parameter] [ValidateRange(100, 10_000_000)] public double ResolvingPower { get; set; }
 
     /// <summary>Teff for the Planck division when the template does not carry one.</summary>
     [Parameter] public double? Teff { get; set; }
@@ -91,20 +94,27 @@ public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
 
     protected override void ProcessRecord()
     {
-        var options = new CloneOptions
-        {
-            Normalized = Normalized, Teff = Teff, Prominence = Prominence, MinSeparation = MinSeparation, Profile = Profile,
-            Mode = Mode, ContinuumDegree = ContinuumDegree, WindowTolerance = WindowTolerance, WingCut = WingCut, ResolvingPower = ResolvingPower,
-            Device = Device,
-            Training = new TrainingOptions
-            {
-                Optimizer = Optimizer, Epochs = Epochs, LearningRate = LearningRate, AmsGrad = AmsGrad, Tolerance = Tolerance, Patience = Patience,
-            },
-        };
+        // The defaults live in CloneOptions and TrainingOptions; only what the user bound is copied (as Invoke-BlaseTransfer does).
+        var options = new CloneOptions { Normalized = Normalized, Teff = Teff, WingCut = WingCut, Device = Device };
+        var t = options.Training;
+        var bound = MyInvocation.BoundParameters;
+        if (bound.ContainsKey(nameof(Prominence))) options.Prominence = Prominence;
+        if (bound.ContainsKey(nameof(MinSeparation))) options.MinSeparation = MinSeparation;
+        if (bound.ContainsKey(nameof(Profile))) options.Profile = Profile;
+        if (bound.ContainsKey(nameof(Mode))) options.Mode = Mode;
+        if (bound.ContainsKey(nameof(ContinuumDegree))) options.ContinuumDegree = ContinuumDegree;
+        if (bound.ContainsKey(nameof(WindowTolerance))) options.WindowTolerance = WindowTolerance;
+        if (bound.ContainsKey(nameof(ResolvingPower))) options.ResolvingPower = ResolvingPower;
+        if (bound.ContainsKey(nameof(Optimizer))) t.Optimizer = Optimizer;
+        if (bound.ContainsKey(nameof(Epochs))) t.Epochs = Epochs;
+        if (bound.ContainsKey(nameof(LearningRate))) t.LearningRate = LearningRate;
+        if (bound.ContainsKey(nameof(AmsGrad))) t.AmsGrad = AmsGrad;
+        if (bound.ContainsKey(nameof(Tolerance))) t.Tolerance = Tolerance;
+        if (bound.ContainsKey(nameof(Patience))) t.Patience = Patience;
         try
         {
             var (target, found) = Cloner.FindLines(InputObject, options);
-            WriteVerbose($"{InputObject.Name}: {found.Count} lines with prominence >= {Prominence} between {found[0].Center:F3} and {found[^1].Center:F3} Å");
+            WriteVerbose($"{InputObject.Name}: {found.Count} lines with prominence >= {options.Prominence} between {found[0].Center:F3} and {found[^1].Center:F3} Å");
             if (!ShouldProcess(InputObject.Name, $"Clone {found.Count} lines between {found[0].Center:F3} and {found[^1].Center:F3} Å ({target.PixelCount} px)"))
                 return;
             _cancel = TimeLimit is double limit ? new CancellationTokenSource(TimeSpan.FromSeconds(limit)) : new CancellationTokenSource();

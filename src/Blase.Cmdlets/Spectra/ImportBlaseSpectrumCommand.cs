@@ -64,6 +64,7 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [ValidateSet("Sci", "Sky", "Cal")]
     public string Fiber { get; set; } = "Sci";
 
+    /// <summary>IGRINS: the extension that holds the flux (default SPEC_DIVIDE_A0V; TGT_SPEC for the raw target). A name the file lacks, or any name for a file of another format, is refused.</summary>
     [Parameter]
     public string? FluxExtension { get; set; }
 
@@ -75,6 +76,7 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [Parameter]
     public WavelengthUnit? WavelengthUnit { get; set; }
 
+    /// <summary>Air or Vacuum: the medium of the wavelengths of a file that does not state it (text files, FITS tables without BLASEMED, Starfish grids without an 'air' attribute; default vacuum, air for Starfish grids). It labels and does not convert: naming the other medium for a file that states its own (PHOENIX, HPF and IGRINS are vacuum) is refused; convert with Convert-BlaseSpectrum -Medium.</summary>
     [Parameter]
     public WavelengthMedium? Medium { get; set; }
 
@@ -123,8 +125,8 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
                         continue;
                     }
                     var result = s;
-                    if (Order is not null) result = result.SelectOrders(Order);
-                    if (Wavelength is not null) result = result.Crop(Wavelength[0], Wavelength[1]);
+                    if (Order is int[] order) result = ForArgument(nameof(Order), () => result.SelectOrders(order));
+                    if (Wavelength is double[] range) result = ForArgument(nameof(Wavelength), () => result.Crop(range[0], range[1]));
                     WriteVerbose($"{file}: {result.Metadata.SourceFormat}, {result}");
                     WriteObject(result);
                 }

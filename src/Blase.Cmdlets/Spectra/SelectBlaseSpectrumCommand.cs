@@ -24,8 +24,8 @@ public sealed class SelectBlaseSpectrumCommand : SpectrumTransformCmdlet
 
     protected override Spectrum Transform(Spectrum s)
     {
-        if (Order is not null) s = s.SelectOrders(Order);
-        if (Wavelength is not null) s = s.Crop(Wavelength[0], Wavelength[1]);
+        if (Order is int[] order) s = ForArgument(nameof(Order), () => s.SelectOrders(order));
+        if (Wavelength is double[] range) s = ForArgument(nameof(Wavelength), () => s.Crop(range[0], range[1]));
         return s;
     }
 }

@@ -8,7 +8,9 @@ namespace Blase.Engine.IO;
 
 /// <summary>
 /// Writes flat line records (<see cref="LineRecord"/>, <see cref="Transfer.LineChange"/>) to CSV, Excel (.xlsx, through
-/// MiniExcel) or a FITS binary table, by extension; atomically. The record's properties are the columns.
+/// MiniExcel) or a FITS binary table, by extension; atomically. The record's properties are the columns. In FITS, a column
+/// whose name ends in Angstrom, and the amplitudes (a, in Å: the profile has unit area), carry TUNITn = 'Angstrom'; the
+/// ln columns carry no unit (FITS readers do not parse the unit of a logarithm) and TCOMMn says what they are.
 /// </summary>
 public static class LineListWriter
 {
@@ -38,8 +40,11 @@ public static class LineListWriter
                 var cols = Columns.Select(c => c.PropertyType == typeof(string)
                     ? FitsColumn.FromStrings(c.Name, lines.Select(l => (string)c.GetValue(l)!).ToArray(), 16)
                     : FitsColumn.FromNumbers(c.Name, lines.Select(l => Convert.ToDouble(c.GetValue(l), CultureInfo.InvariantCulture)).ToArray(),
-                        c.PropertyType == typeof(int) ? FitsColumnType.Int32 : FitsColumnType.Double));
-                var table = new FitsTable(cols, new FitsHeader().Set("EXTNAME", "LINELIST"));
+                        c.PropertyType == typeof(int) ? FitsColumnType.Int32 : FitsColumnType.Double, Unit(c.Name)));
+                var header = new FitsHeader().Set("EXTNAME", "LINELIST");
+                for (int k = 0; k < Columns.Length; k++)
+                    if (Comment(Columns[k].Name) is string comment) header.Set($"TCOMM{k + 1}", comment);
+                var table = new FitsTable(cols, header);
                 FitsFile.Write(path, new FitsHdu[] { new FitsImage(Array.Empty<double>(), Array.Empty<int>(), 8), table });
                 break;
             default:
@@ -50,4 +55,18 @@ public static class LineListWriter
     /// <summary>RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled (a stop reason, a file name).</summary>
     private static string Quoted(string field) =>
         field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
+
+    /// <summary>The FITS unit of a record column, by its name; null for numbers without a unit (depths, indices, logarithms).</summary>
+    private static string? Unit(string column) =>
+        column.EndsWith("Angstrom", StringComparison.Ordinal) || column is "Amplitude" or "AmplitudeBefore" ? "Angstrom" : null;
+
+    private static string? Comment(string column) => column switch
+    {
+        "LnAmplitude" => "natural log of Amplitude, a in Angstrom",
+        "LnSigma" => "natural log of SigmaAngstrom, the Gaussian sigma in Angstrom",
+        "LnGamma" => "natural log of GammaAngstrom, the Lorentzian half width in Angstrom",
+        "Amplitude" or "AmplitudeBefore" => "line strength a (profile of unit area)",
+        "Depth" or "DepthBefore" => "the line's own absorption at its centre, 1 - S(center)",
+        _ => null,
+    };
 }

@@ -11,6 +11,10 @@ namespace Blase.Engine.IO;
 /// ln_sigma_A, ln_gamma_A as 64-bit floats. FITS rather than HDF5 because every number round-trips exactly through our
 /// own writer and Python reads it with astropy.io.fits (or fitsio) with no extra dependency.
 /// The blasé convention CSV (the same four columns) is read and written for interoperability.
+/// A FITS round trip is exact: every number, the name, each provenance line whole (PROVn keywords, on CONTINUE cards when
+/// long: the LONGSTRN convention; also as HISTORY for people reading the header), text outside printable ASCII escaped by
+/// <see cref="FitsText"/>, and a clone's report (<see cref="CloneReportFits"/>). The ln columns carry no TUNIT (FITS
+/// readers do not parse a unit of a logarithm); TCOMMn says what they are.
 /// </summary>
 public static class LineModelFile
 {
@@ -28,17 +32,27 @@ public static class LineModelFile
             .Set("CONTMAX", m.ContinuumMax)
             .Set("NCONT", m.Continuum.Length, "continuum coefficients");
         if (m.WingCut is int cut) h.Set("WINGCUT", cut, "fixed window, pixels");
-        if (m.Name is not null) h.Set("OBJECT", m.Name);
+        if (m.Name is not null) h.Set("OBJECT", FitsText.Escape(m.Name));
         for (int k = 0; k < m.Continuum.Length; k++) h.Set($"CONT{k}", m.Continuum[k]);
-        foreach (var step in m.Provenance) h.Add(new FitsCard("HISTORY", null, step));
+        h.Set("LONGSTRN", "OGIP 1.0", "long strings continue on CONTINUE cards");
+        h.Set("NPROV", (long)m.Provenance.Count, "provenance lines PROV1.., escaped to ASCII");
+        for (int k = 0; k < m.Provenance.Count; k++) h.Set($"PROV{k + 1}", FitsText.Escape(m.Provenance[k]));
+        if (m.Report is not null) CloneReportFits.Write(m.Report, h);
+        foreach (var step in m.Provenance) h.Add(new FitsCard("HISTORY", null, FitsText.Escape(step)));
         var table = new FitsTable(new[]
         {
             FitsColumn.FromNumbers(BlaseColumns[0], m.Center, FitsColumnType.Double, "Angstrom"),
-            FitsColumn.FromNumbers(BlaseColumns[1], m.LnAmplitude, FitsColumnType.Double, "ln(Angstrom)"),
-            FitsColumn.FromNumbers(BlaseColumns[2], m.LnSigma, FitsColumnType.Double, "ln(Angstrom)"),
-            FitsColumn.FromNumbers(BlaseColumns[3], m.LnGamma, FitsColumnType.Double, "ln(Angstrom)"),
-        }, new FitsHeader().Set("EXTNAME", "LINES"));
-        FitsFile.Write(path, new FitsHdu[] { new FitsImage(Array.Empty<double>(), Array.Empty<int>(), 8, h), table }, overwrite);
+            FitsColumn.FromNumbers(BlaseColumns[1], m.LnAmplitude, FitsColumnType.Double),
+            FitsColumn.FromNumbers(BlaseColumns[2], m.LnSigma, FitsColumnType.Double),
+            FitsColumn.FromNumbers(BlaseColumns[3], m.LnGamma, FitsColumnType.Double),
+        }, new FitsHeader().Set("EXTNAME", "LINES")
+            .Set("TCOMM1", "line centre in Angstrom, in the medium of the template")
+            .Set("TCOMM2", "natural log of the amplitude a in Angstrom (profile of unit area)")
+            .Set("TCOMM3", "natural log of the Gaussian sigma in Angstrom")
+            .Set("TCOMM4", "natural log of the Lorentzian half width gamma in Angstrom"));
+        var hdus = new List<FitsHdu> { new FitsImage(Array.Empty<double>(), Array.Empty<int>(), 8, h), table };
+        if (m.Report is not null && CloneReportFits.Table(m.Report.Training) is FitsTable training) hdus.Add(training);
+        FitsFile.Write(path, hdus, overwrite);
     }
 
     public static LineModel Load(string path)
@@ -74,9 +88,17 @@ public static class LineModelFile
         {
             Tolerance = h.GetDouble("WINTOL") ?? 1e-5,
             WingCut = (int?)wingCut,
-            Name = h.GetString("OBJECT"),
+            Name = h.GetString("OBJECT") is string name ? FitsText.Unescape(name) : null,
+            Report = CloneReportFits.Read(h, hdus, path),
         };
-        m.Provenance.AddRange(h.Cards.Where(c => c.Keyword == "HISTORY" && c.Comment is not null).Select(c => c.Comment!));
+        // PROVn holds each line whole; a file without NPROV (written before it) has only the HISTORY cards.
+        if (h.GetLong("NPROV") is long count)
+        {
+            if (count < 0 || count > h.Cards.Count) throw new BlaseDataException($"NPROV = {count} does not match its PROVn cards", path);
+            for (int k = 1; k <= count; k++)
+                m.Provenance.Add(FitsText.Unescape(h.GetString($"PROV{k}") ?? throw new BlaseDataException($"has no PROV{k}", path)));
+        }
+        else m.Provenance.AddRange(h.Cards.Where(c => c.Keyword == "HISTORY" && c.Comment is not null).Select(c => c.Comment!));
         return m;
     }
 

@@ -44,11 +44,13 @@ public static class FitsTableSpectrumReader
         WavelengthUnit unit = options.WavelengthUnit
             ?? (WavelengthUnits.TryParse(wl.Unit, out var u) ? u : WavelengthUnits.Guess(Statistics.Median(wl.Numbers!.Where(double.IsFinite).Take(4096))));
         double k = WavelengthUnits.AngstromsPer(unit);
-        var medium = options.Medium ?? (header.GetString("BLASEMED") ?? hdus[0].Header.GetString("BLASEMED")) switch
+        WavelengthMedium? stated = (header.GetString("BLASEMED") ?? hdus[0].Header.GetString("BLASEMED"))?.Trim().ToLowerInvariant() switch
         {
             "air" => WavelengthMedium.Air,
-            _ => WavelengthMedium.Vacuum,
+            "vacuum" => WavelengthMedium.Vacuum,
+            _ => null,
         };
+        var medium = options.MediumOf(stated, "its BLASEMED keyword", WavelengthMedium.Vacuum);
 
         var orders = new List<SpectralOrder>();
         if (wl.Repeat > 1)

@@ -45,7 +45,7 @@ public static class HpfReader
         meta.Extra["Fiber"] = fiber;
         var steps = new List<string> { $"read HPF {(format == SpectrumFormat.HpfSlope ? "Slope" : "Goldilocks")} {fiber} fiber, wavelengths from {waveSource}" };
         steps.AddRange(notes);
-        return new Spectrum(orders, WavelengthUnit.Angstrom, WavelengthMedium.Vacuum, meta, steps);
+        return new Spectrum(orders, WavelengthUnit.Angstrom, options.MediumOf(WavelengthMedium.Vacuum, "the HPF pipeline's wavelengths are vacuum", WavelengthMedium.Vacuum), meta, steps);
     }
 
     private static FitsImage ExternalSolution(string file, string fiber)

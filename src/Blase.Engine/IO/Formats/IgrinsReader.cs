@@ -16,7 +16,10 @@ public static class IgrinsReader
         string fluxName = options.FluxExtension ?? "SPEC_DIVIDE_A0V";
         var flux = fluxName.Equals(hdus[0].Name?.Trim(), StringComparison.OrdinalIgnoreCase) || (hdus[0].Name is null && fluxName == "SPEC_DIVIDE_A0V")
             ? (FitsImage)hdus[0]
-            : SpectrumReader.Image(hdus, fluxName, path);
+            : options.FluxExtension is null || SpectrumReader.Hdu(hdus, fluxName) is FitsImage
+                ? SpectrumReader.Image(hdus, fluxName, path)
+                : throw new ArgumentException($"-FluxExtension {fluxName}: this IGRINS file has no such image extension; it has " +
+                                              string.Join(", ", hdus.OfType<FitsImage>().Select(h => h.Name?.Trim()).Where(n => !string.IsNullOrEmpty(n))));
         var wave = SpectrumReader.Image(hdus, "WAVELENGTH", path);
         // The PLP writes µm whatever its WAT keywords say; a median above 100 would mean Å.
         double median = Statistics.Median(wave.Data.Where(double.IsFinite).Take(4096));
@@ -31,7 +34,7 @@ public static class IgrinsReader
         var meta = SpectrumReader.MetadataFrom(hdus[0].Header, path, SpectrumFormat.Igrins);
         meta.Instrument ??= "IGRINS";
         meta.Extra["FluxExtension"] = fluxName;
-        return new Spectrum(orders, WavelengthUnit.Angstrom, WavelengthMedium.Vacuum, meta, steps);
+        return new Spectrum(orders, WavelengthUnit.Angstrom, options.MediumOf(WavelengthMedium.Vacuum, "the IGRINS pipeline's wavelengths are vacuum", WavelengthMedium.Vacuum), meta, steps);
     }
 
     private static double[]? Companion(string path, FitsImage flux, IReadOnlyList<FitsHdu> hdus, List<string> steps)

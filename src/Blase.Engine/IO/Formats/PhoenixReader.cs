@@ -35,7 +35,7 @@ public static partial class PhoenixReader
         meta.Extra["WavelengthFile"] = wavePath;
 
         var order = new SpectralOrder(0, wave, fluxImage.Data);
-        return new Spectrum(new[] { order }, WavelengthUnit.Angstrom, WavelengthMedium.Vacuum, meta,
+        return new Spectrum(new[] { order }, WavelengthUnit.Angstrom, options.MediumOf(WavelengthMedium.Vacuum, "PHOENIX wavelengths are vacuum", WavelengthMedium.Vacuum), meta,
             new[] { $"read PHOENIX flux {Path.GetFileName(path)} with wavelengths from {Path.GetFileName(wavePath)}" + (offset > 0 ? $" (from index {offset})" : "") });
     }
 

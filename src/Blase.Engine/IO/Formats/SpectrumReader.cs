@@ -29,6 +29,7 @@ public static class SpectrumReader
                 return new[] { ReadFits(path, hdus, fitsFormat, options) };
             }
             var format = options.Format == SpectrumFormat.Auto ? Detect(path) : options.Format;
+            RefuseFluxExtension(format, options);
             return format switch
             {
                 SpectrumFormat.StarfishGrid => StarfishGridReader.Read(path, options),
@@ -42,8 +43,11 @@ public static class SpectrumReader
         }
     }
 
-    private static Spectrum ReadFits(string path, IReadOnlyList<FitsHdu> hdus, SpectrumFormat format, SpectrumReadOptions options) =>
-        format switch
+    private static Spectrum ReadFits(string path, IReadOnlyList<FitsHdu> hdus, SpectrumFormat format, SpectrumReadOptions options)
+    {
+        // Options that do not apply to a file's format are refused, not ignored.
+        RefuseFluxExtension(format, options);
+        return format switch
         {
             SpectrumFormat.Phoenix => PhoenixReader.Read(path, hdus, options),
             SpectrumFormat.Goldilocks or SpectrumFormat.HpfSlope => HpfReader.Read(path, hdus, format, options),
@@ -51,6 +55,13 @@ public static class SpectrumReader
             SpectrumFormat.FitsTable => FitsTableSpectrumReader.Read(path, hdus, options),
             _ => throw new BlaseDataException($"format {format} cannot be read from a FITS file", path),
         };
+    }
+
+    private static void RefuseFluxExtension(SpectrumFormat format, SpectrumReadOptions options)
+    {
+        if (options.FluxExtension is not null && format != SpectrumFormat.Igrins)
+            throw new ArgumentException($"-FluxExtension chooses the flux extension of an IGRINS file; this file is {format}, which has none to choose");
+    }
 
     /// <summary>Recognizes a file's layout from its content.</summary>
     public static SpectrumFormat Detect(string path)

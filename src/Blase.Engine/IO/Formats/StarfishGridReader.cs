@@ -24,8 +24,10 @@ public static partial class StarfishGridReader
             throw new BlaseDataException("is HDF5 but not a Starfish grid (it needs a 'wl' dataset and a 'flux' group)", path);
         var wlSet = Hdf(path, "opening 'wl'", () => file.Dataset("wl"));
         double[] wl = ReadDoubles(wlSet, "wl", path, fileLength);
-        bool vacuum = Hdf(path, "reading the 'air' attribute of 'wl'", () => wlSet.AttributeExists("air") && !ReadBool(wlSet.Attribute("air")));
-        var medium = options.Medium ?? (vacuum ? WavelengthMedium.Vacuum : WavelengthMedium.Air);
+        bool? air = Hdf(path, "reading the 'air' attribute of 'wl'", () => wlSet.AttributeExists("air") ? ReadBool(wlSet.Attribute("air")) : (bool?)null);
+        // Starfish grids are in air unless 'wl' says otherwise.
+        var medium = options.MediumOf(air switch { true => WavelengthMedium.Air, false => WavelengthMedium.Vacuum, null => null },
+            "the 'air' attribute of its 'wl'", WavelengthMedium.Air);
         string? gridName = Hdf(path, "reading 'grid_name'", () => file.AttributeExists("grid_name") ? file.Attribute("grid_name").Read<string>() : null);
 
         var children = Hdf(path, "listing the 'flux' group",
