@@ -16,7 +16,7 @@ Describe 'New-BlaseEmulator and Get-BlaseTemplate' {
 
     It 'emulates the IGRINS grid with an uncertainty and refuses labels outside it' -Skip:$noData {
         $e = New-BlaseEmulator -Path ([System.IO.Path]::Combine($grids, 'PHOENIX_IGRINS_m075.hdf5'))
-        $e.ComponentCount | Should -Be 5
+        $e.ComponentCount | Should -Be 9 # 99.9 % of the variance, the default
         $e.LabelNames -join ',' | Should -Be 'Teff,LogG,Metallicity'
         $s = Get-BlaseTemplate -Emulator $e -Teff 3850 -LogG 3.75 -Metallicity 0.1
         $s.PixelCount | Should -Be 2048
@@ -56,6 +56,17 @@ Describe 'New-BlaseEmulator and Get-BlaseTemplate' {
         $m.Count | Should -BeGreaterThan 100
         Get-BlaseTemplate -Emulator $e -Teff 5150 -LogG 4.25 -Metallicity 0.5 -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
         $err[0].Exception.Message | Should -Match 'Metallicity = 0 throughout'
+    }
+
+    It 'builds an emulator of the grid as an instrument sees it (-ResolvingPower, -PixelKms)' -Skip:$noData {
+        $path = [System.IO.Path]::Combine($grids, 'PHOENIX_IGRINS_m075.hdf5')
+        $e = New-BlaseEmulator -Path $path -ResolvingPower 20000 -PixelKms 5
+        $s = Get-BlaseTemplate -Emulator $e -Teff 3850 -LogG 3.75 -Metallicity 0
+        $s.PixelCount | Should -BeLessThan 2048
+        $s.PixelCount | Should -BeGreaterThan 100
+        [math]::Log($s.Orders[0].Wavelength[1] / $s.Orders[0].Wavelength[0]) * 299792.458 | Should -BeGreaterThan 4.99
+        New-BlaseEmulator -Path $path -PixelKms 5 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].Exception.Message | Should -Match 'ResolvingPower'
     }
 
     It 'builds an emulator from grid spectra piped in' -Skip:$noData {

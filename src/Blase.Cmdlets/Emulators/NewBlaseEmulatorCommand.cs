@@ -39,6 +39,11 @@ namespace Blase.Cmdlets.Emulators;
 /// <para>Builds an emulator from a PHOENIX library folder (Z-0.0/lte05800-4.50-0.0.PHOENIX-...fits beside the WAVE file): the spectra inside the box, cut to 8600-8800 A.</para>
 /// </example>
 /// <example>
+/// <code>New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -ResolvingPower 45000 -PixelKms 2.2 -Verbose</code>
+/// <para>Builds an emulator of the grid as IGRINS sees it: each spectrum convolved with a Gaussian line-spread function of R = 45,000
+/// and integrated over 2.2 km/s log-λ pixels before the PCA, so templates drawn from it match the data's resolution.</para>
+/// </example>
+/// <example>
 /// <code>$net = New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -MaxEpochs 300 -Verbose; $net.Training</code>
 /// <para>Trains a The-Payne-style network on the IGRINS grid and shows how its training went (epochs, best validation loss, time).</para>
 /// </example>
@@ -112,6 +117,14 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
     /// <summary>Neural: seed of the initial weights, the validation split and the batches (default 1).</summary>
     [Parameter] public int Seed { get; set; }
 
+    /// <summary>Convolve every grid spectrum with a Gaussian line-spread function of this resolving power and integrate it over
+    /// common log-λ pixels (-PixelKms) before training, as an instrument would see it (default: the grid as it is). The ends lose
+    /// the line-spread function's reach.</summary>
+    [Parameter] [ValidateRange(100, 10_000_000)] public double? ResolvingPower { get; set; }
+
+    /// <summary>With -ResolvingPower: the width of the common log-λ pixels in km/s (default: a third of the line-spread function's FWHM).</summary>
+    [Parameter] [ValidateRange(1e-4, 1e5)] public double? PixelKms { get; set; }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == "Spectra")
@@ -146,7 +159,18 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
         }
     }
 
-    private void Build(EmulatorGrid grid, string source) => Train(grid, source, (progress, cancel) =>
+    private void Build(EmulatorGrid grid, string source)
+    {
+        if (ResolvingPower is double r)
+        {
+            grid = GridObservation.Observe(grid, r, PixelKms);
+            WriteVerbose($"{source}: convolved to R = {r:G6} and integrated over {grid.PixelCount} log-λ pixels of {Math.Log(grid.Wavelength[1] / grid.Wavelength[0]) * Engine.Transfer.DopplerShift.SpeedOfLightKms:G4} km/s ({grid.Wavelength[0]:F2}–{grid.Wavelength[^1]:F2} Å)");
+        }
+        else if (PixelKms is not null) throw new ArgumentException("-PixelKms needs -ResolvingPower (the pixels are those of the convolved grid)");
+        BuildFrom(grid, source);
+    }
+
+    private void BuildFrom(EmulatorGrid grid, string source) => Train(grid, source, (progress, cancel) =>
     {
         if (Kind == EmulatorKind.Neural) return Network(grid, source, progress, cancel);
         // The defaults live in PcaGpOptions; only what the user bound is copied.
