@@ -74,5 +74,10 @@ Describe 'Invoke-BlaseClone' {
         $m = Import-BlaseSpectrum $file -Wavelength 6000, 6100 | Invoke-BlaseClone -Epochs 25
         $m.Count | Should -BeGreaterThan 150
         $m.Report.RmsNative | Should -BeLessThan 0.0149
+        # Fidelity: one round of residual-driven discovery adds lines (within -MaxLines) and lowers the residual.
+        $f = Import-BlaseSpectrum $file -Wavelength 6000, 6100 | Invoke-BlaseClone -Epochs 25 -DiscoveryRounds 1 -MaxLines ([int]($m.Count * 1.5))
+        $f.Count | Should -BeGreaterThan $m.Count
+        $f.Count | Should -BeLessOrEqual ([int]($m.Count * 1.5))
+        $f.Report.RmsNative | Should -BeLessThan $m.Report.RmsNative
     }
 }
