@@ -84,7 +84,7 @@ Describe 'Paths as a new user gives them' {
         (Get-Item -LiteralPath $path | Import-BlaseModel -ErrorAction Stop).Count | Should -Be $model.Count
     }
 
-    It 'reports a wildcard that matches nothing as an error, and goes on' -ForEach @(@{ Command = 'Import-BlaseSpectrum' }, @{ Command = 'Import-BlaseModel' }) {
+    It 'reports a wildcard that matches nothing as an error, and goes on (<Command>)' -ForEach @(@{ Command = 'Import-BlaseSpectrum' }, @{ Command = 'Import-BlaseModel' }) {
         $out = & $Command -Path ([System.IO.Path]::Combine($dir, 'nothing-here-*.fits')) -ErrorVariable errs -ErrorAction SilentlyContinue
         $out | Should -BeNullOrEmpty
         $errs | Should -HaveCount 1
