@@ -145,6 +145,30 @@ public class TransferTests
     }
 
     [Fact]
+    public void Pixels_within_the_kernels_reach_of_the_templates_ends_are_dropped()
+    {
+        // A clone of a template that covered 8649–8676 Å: beyond it the template's own lines are missing from the model, and
+        // they would reach the data through rotation (up to VsiniMax) and the LSF (7σ). With the RV known to ±30 km/s, the
+        // data keep [8649·D(rv + 30 + k), 8676·D(rv − 30 − k)], k = VsiniMax + 7σ_LSF in km/s.
+        var lines = ObservationSimulator.SyntheticLines(80, 8650, 8675, 12);
+        var clone = new LineModel(lines.Center, lines.LnAmplitude, lines.LnSigma, lines.LnGamma, ProfileShape.PseudoVoigt,
+            CombinationMode.Linear, new[] { 1.0 }, 8649, 8676);
+        var pixels = TestData.Grid(8640, 8685, 0.06);
+        var data = new Spectrum(new[] { ObservationSimulator.Observe(lines, pixels, 5, 3, 0.6, 55_000, w => 1, 200, 7) });
+        var o = new TransferOptions { BarycentricCorrectionKms = 0, RadialVelocity = 5 };
+        var r = Blase.Engine.Transfer.Transfer.Fit(data, clone, null, o);
+        double k = o.VsiniMax + 7 * DopplerShift.SpeedOfLightKms / (LineShape.FwhmPerSigma * 55_000);
+        double lo = 8649 * DopplerShift.Factor(5 + 30 + k), hi = 8676 * DopplerShift.Factor(5 - 30 - k);
+        Assert.InRange(r.Orders[0].MinWavelength, lo, lo + 0.061);
+        Assert.InRange(r.Orders[0].MaxWavelength, hi - 0.061, hi);
+        Assert.Contains(r.Notes, n => n.Contains("kernels' reach"));
+        Assert.InRange(r.RadialVelocity, 4.8, 5.2);
+        // A line list that carries no template range (a blasé CSV, these synthetic lines) keeps every pixel its lines reach.
+        var all = Blase.Engine.Transfer.Transfer.Fit(data, lines, null, o);
+        Assert.True(all.Orders[0].MinWavelength < lo - 1 && all.Orders[0].MaxWavelength > hi + 1);
+    }
+
+    [Fact]
     public void A_stop_request_keeps_the_best_point_reached_and_says_it_did_not_converge()
     {
         var pixels = TestData.Grid(8650, 8675, 0.06);

@@ -96,6 +96,7 @@ public static class ObservationSimulator
             double peak = new LineShape(ProfileShape.PseudoVoigt, Math.Exp(lnSigma[j]), Math.Exp(lnGamma[j])).Value(0);
             return Math.Log(depth / peak);
         }).ToArray();
-        return new LineModel(centers, lnA, lnSigma, lnGamma, ProfileShape.PseudoVoigt, CombinationMode.Linear, new[] { 1.0 }, min, max) { Name = "synthetic lines" };
+        // A line list, not a clone: no template range (the simulated star has no lines beyond [min, max] either).
+        return new LineModel(centers, lnA, lnSigma, lnGamma, ProfileShape.PseudoVoigt, CombinationMode.Linear) { Name = "synthetic lines" };
     }
 }

@@ -79,6 +79,7 @@ public static class Transfer
         const double reachKms = 30; // the lines per order are chosen for this much RV from the start, and the fit kept within it
         bulk.RadialVelocityStart = bulk.RadialVelocity;
         bulk.RadialVelocityReach = reachKms;
+        (orders, weights) = DropTemplateEnds(orders, weights, template, bulk.RadialVelocity + reachKms, bulk.RadialVelocity - reachKms, o, Note);
         var models = BuildOnDevice(orders, weights, star, tell, bulk, o, stepKms, Note);
         try
         {
@@ -321,6 +322,40 @@ public static class Transfer
     }
 
     /// <summary>1/σ² where the order has uncertainties (1 where it has none), 0 on masked pixels.</summary>
+    /// <summary>
+    /// A clone knows the template's range (its continuum's). Beyond it the template had lines the model lacks, and they reach
+    /// into the data through the kernels: the rotation (up to <see cref="TransferOptions.VsiniMax"/>, the reach the fine grid is
+    /// built for) and the LSF (7σ, where <see cref="InstrumentProfile"/> cuts it). Pixels that close to the template's ends, at
+    /// any RV the fit may reach, are dropped: the real extent of the kernels, not a fixed buffer (DESIGN §3).
+    /// </summary>
+    private static (List<SpectralOrder>, double[][]) DropTemplateEnds(List<SpectralOrder> orders, double[][] weights, LineModel template,
+        double rvHighKms, double rvLowKms, TransferOptions o, Action<string> note)
+    {
+        if (template.Count == 0 || !(template.ContinuumMin > 0) || !(template.ContinuumMax > template.ContinuumMin)) return (orders, weights);
+        double kernelKms = o.VsiniMax + 7 * DopplerShift.SpeedOfLightKms / (LineShape.FwhmPerSigma * o.ResolvingPower / (1 + Math.Abs(o.ResolvingPowerSlope)));
+        double lo = template.ContinuumMin * DopplerShift.Factor(rvHighKms + kernelKms);
+        double hi = template.ContinuumMax * DopplerShift.Factor(rvLowKms - kernelKms);
+        var keptOrders = new List<SpectralOrder>();
+        var keptWeights = new List<double[]>();
+        for (int q = 0; q < orders.Count; q++)
+        {
+            var ord = orders[q];
+            if (ord.MinWavelength >= lo && ord.MaxWavelength <= hi) { keptOrders.Add(ord); keptWeights.Add(weights[q]); continue; }
+            var cropped = ord.Crop(lo, hi);
+            if (cropped is null || cropped.GoodPixelCount < o.ContinuumDegree + 4)
+            {
+                note($"order {ord.Number}: skipped, it lies within the kernels' reach ({kernelKms:F0} km/s) of the template's ends ({template.ContinuumMin:F1}–{template.ContinuumMax:F1} Å)");
+                continue;
+            }
+            note($"order {ord.Number}: kept {cropped.MinWavelength:F1}–{cropped.MaxWavelength:F1} Å, beyond the kernels' reach ({kernelKms:F0} km/s) from the template's ends");
+            keptOrders.Add(cropped);
+            keptWeights.Add(Weights(cropped));
+        }
+        if (keptOrders.Count == 0)
+            throw new BlaseDataException($"every order lies within the kernels' reach ({kernelKms:F0} km/s) of the template's ends ({template.ContinuumMin:F1}–{template.ContinuumMax:F1} Å): use a template wider than the data");
+        return (keptOrders, keptWeights.ToArray());
+    }
+
     internal static double[] Weights(SpectralOrder q)
     {
         var w = new double[q.PixelCount];
