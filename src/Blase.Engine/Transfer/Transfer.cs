@@ -38,22 +38,9 @@ public static class Transfer
         double tMin = covering.Center.Min(), tMax = covering.Center.Max();
         double reach = o.RadialVelocity is null ? o.RadialVelocitySearchKms : 50;
         double dMax = DopplerShift.Factor((o.RadialVelocity ?? 0) + reach), dMin = DopplerShift.Factor((o.RadialVelocity ?? 0) - reach);
-        var orders = new List<SpectralOrder>();
         // Pixels the template's lines cannot reach at every RV in range would be fitted by the continuum alone: crop them.
         double lo = tMin * dMax, hi = tMax * dMin;
-        foreach (var whole in data.Orders)
-        {
-            var ord = whole;
-            if (ord.MinWavelength < lo || ord.MaxWavelength > hi)
-            {
-                var cropped = ord.Crop(lo, hi);
-                if (cropped is null) { Note($"order {ord.Number}: skipped, the template's lines ({tMin:F1}–{tMax:F1} Å) do not cover it"); continue; }
-                Note($"order {ord.Number}: kept {cropped.MinWavelength:F1}–{cropped.MaxWavelength:F1} Å of {ord.MinWavelength:F1}–{ord.MaxWavelength:F1} Å, the part the template's lines cover");
-                ord = cropped;
-            }
-            if (ord.GoodPixelCount < o.ContinuumDegree + 4) { Note($"order {ord.Number}: skipped, {ord.GoodPixelCount} good pixels"); continue; }
-            orders.Add(ord);
-        }
+        var orders = CropOrders(data.Orders, lo, hi, $"the template's lines ({tMin:F1}–{tMax:F1} Å) cover", o, Note);
         if (orders.Count == 0)
             throw new BlaseDataException($"no order of {data.Name} ({data.MinWavelength:F1}–{data.MaxWavelength:F1} Å) has good pixels the template's lines ({tMin:F1}–{tMax:F1} Å) reach", spectrum.Metadata.SourcePath);
 
@@ -335,25 +322,32 @@ public static class Transfer
         double kernelKms = o.VsiniMax + 7 * DopplerShift.SpeedOfLightKms / (LineShape.FwhmPerSigma * o.ResolvingPower / (1 + Math.Abs(o.ResolvingPowerSlope)));
         double lo = template.ContinuumMin * DopplerShift.Factor(rvHighKms + kernelKms);
         double hi = template.ContinuumMax * DopplerShift.Factor(rvLowKms - kernelKms);
-        var keptOrders = new List<SpectralOrder>();
-        var keptWeights = new List<double[]>();
-        for (int q = 0; q < orders.Count; q++)
-        {
-            var ord = orders[q];
-            if (ord.MinWavelength >= lo && ord.MaxWavelength <= hi) { keptOrders.Add(ord); keptWeights.Add(weights[q]); continue; }
-            var cropped = ord.Crop(lo, hi);
-            if (cropped is null || cropped.GoodPixelCount < o.ContinuumDegree + 4)
-            {
-                note($"order {ord.Number}: skipped, it lies within the kernels' reach ({kernelKms:F0} km/s) of the template's ends ({template.ContinuumMin:F1}–{template.ContinuumMax:F1} Å)");
-                continue;
-            }
-            note($"order {ord.Number}: kept {cropped.MinWavelength:F1}–{cropped.MaxWavelength:F1} Å, beyond the kernels' reach ({kernelKms:F0} km/s) from the template's ends");
-            keptOrders.Add(cropped);
-            keptWeights.Add(Weights(cropped));
-        }
-        if (keptOrders.Count == 0)
+        if (orders.All(q => q.MinWavelength >= lo && q.MaxWavelength <= hi)) return (orders, weights);
+        var kept = CropOrders(orders, lo, hi, $"the template ({template.ContinuumMin:F1}–{template.ContinuumMax:F1} Å) covers beyond the kernels' reach ({kernelKms:F0} km/s) from its ends", o, note);
+        if (kept.Count == 0)
             throw new BlaseDataException($"every order lies within the kernels' reach ({kernelKms:F0} km/s) of the template's ends ({template.ContinuumMin:F1}–{template.ContinuumMax:F1} Å): use a template wider than the data");
-        return (keptOrders, keptWeights.ToArray());
+        return (kept, kept.Select(Weights).ToArray());
+    }
+
+    /// <summary>The orders cropped to [lo, hi] (Å), each crop or skip noted with the reason; orders left with too few good
+    /// pixels for the continuum are skipped.</summary>
+    private static List<SpectralOrder> CropOrders(IEnumerable<SpectralOrder> orders, double lo, double hi, string covered, TransferOptions o, Action<string> note)
+    {
+        var kept = new List<SpectralOrder>();
+        foreach (var whole in orders)
+        {
+            var ord = whole;
+            if (ord.MinWavelength < lo || ord.MaxWavelength > hi)
+            {
+                var cropped = ord.Crop(lo, hi);
+                if (cropped is null) { note($"order {ord.Number}: skipped, none of it is the part {covered}"); continue; }
+                note($"order {ord.Number}: kept {cropped.MinWavelength:F1}–{cropped.MaxWavelength:F1} Å of {ord.MinWavelength:F1}–{ord.MaxWavelength:F1} Å, the part {covered}");
+                ord = cropped;
+            }
+            if (ord.GoodPixelCount < o.ContinuumDegree + 4) { note($"order {ord.Number}: skipped, {ord.GoodPixelCount} good pixels"); continue; }
+            kept.Add(ord);
+        }
+        return kept;
     }
 
     internal static double[] Weights(SpectralOrder q)
