@@ -118,6 +118,8 @@ public sealed class GpuTransferKernels : IDisposable
 
     public string Device { get; }
     public FineGrid Grid => _grid;
+    /// <summary>A test hook: faults injected into this object's kernel launches.</summary>
+    internal DeviceFaultInjector? Faults { get; init; }
     public InstrumentProfile Instrument => _instrument;
 
     /// <summary>Uploads the instrument's weights when they changed (after <see cref="InstrumentProfile.Update"/> with a new R).</summary>
@@ -262,30 +264,39 @@ public sealed class GpuTransferKernels : IDisposable
 
     internal void Rotate(ArrayView<double> x, ArrayView<double> result, int from, int to)
     {
+        Faults?.Launch();
         if (to > from) _convolve(to - from, _dTaps!.View, x, result, from, _half);
     }
 
     internal void RotateAdjoint(ArrayView<double> g, ArrayView<double> gx, int from, int to)
     {
+        Faults?.Launch();
         if (to > from) _correlate(to - from + 2 * _half, _dTaps!.View, g, gx, from, to, _half);
     }
 
     internal double VsiniGradient(ArrayView<double> g, ArrayView<double> x, int from, int to)
     {
         if (to <= from) return 0;
+        Faults?.Launch();
         _convolveDot(to - from, _dDTaps!.View, x, g, _dProd.View, from, _half);
         return Sum(to - from);
     }
 
-    internal void Bin(ArrayView<double> fine, ArrayView<double> pixels) => _bin(_instrument.PixelCount, Rows(), fine, pixels);
+    internal void Bin(ArrayView<double> fine, ArrayView<double> pixels)
+    {
+        Faults?.Launch();
+        _bin(_instrument.PixelCount, Rows(), fine, pixels);
+    }
 
     internal void BinAdjoint(ArrayView<double> gPixels, ArrayView<double> gFine)
     {
+        Faults?.Launch();
         if (_kEnd > _kStart) _binAdjoint(_kEnd - _kStart, Rows(), gPixels, gFine, _kStart);
     }
 
     internal double LnResolvingPowerGradient(ArrayView<double> gPixels, ArrayView<double> fine)
     {
+        Faults?.Launch();
         _binDot(_instrument.PixelCount, Rows(), gPixels, fine, _dProd.View);
         return Sum(_instrument.PixelCount);
     }
@@ -293,6 +304,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary>Σ of the first <paramref name="count"/> products: <see cref="Partials"/> strided partial sums on the device, then their sum here.</summary>
     private double Sum(int count)
     {
+        Faults?.Launch();
         _reduce(Partials, _dProd.View, count, _dPartial.View);
         var partial = _dPartial.GetAsArray1D();
         double sum = 0;

@@ -88,6 +88,8 @@ public sealed class TransferOptions
     public Compute.DeviceKind Device { get; set; } = Compute.DeviceKind.Cpu;
     /// <summary>Run the device path on ILGPU's CPU simulator (tests only: orders of magnitude slower).</summary>
     internal bool SimulateDevice { get; set; }
+    /// <summary>A test hook: faults injected into the device's kernel launches (with <see cref="SimulateDevice"/>).</summary>
+    internal Compute.DeviceFaultInjector? DeviceFaults { get; set; }
 
     public TransferOptions Copy() => (TransferOptions)MemberwiseClone();
 }
