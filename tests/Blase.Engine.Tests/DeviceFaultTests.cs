@@ -1,4 +1,5 @@
 using Blase.Engine.Compute;
+using Blase.Engine.Emulators.Neural;
 using Blase.Engine.Fitting;
 using Blase.Engine.Lines;
 using Blase.Engine.Spectra;
@@ -152,5 +153,32 @@ public class DeviceFaultTests
         var report = Trainer.Fit(new CloneObjective(split, target), options);
         Assert.Contains("chunks", report.Device);
         for (int j = 0; j < truth.Count; j++) Assert.Equal(cpuModel.Center[j], chunkModel.Center[j], 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public void Neural_training_whose_device_fails_mid_run_ends_where_the_cpu_run_does(string fault)
+    {
+        var r = new Random(2);
+        var labels = Enumerable.Range(0, 24).Select(_ => new[] { r.NextDouble(), 3 + r.NextDouble() }).ToArray();
+        var fluxes = labels.Select(l => Enumerable.Range(0, 21).Select(j => 1 - 0.2 * Math.Exp(-Math.Pow(j - 10 - 4 * l[0], 2) / 6) * l[1] / 4).ToArray()).ToArray();
+        // 22 training spectra in batches of 6: 3 steps and a validation loss per epoch, 30 steps in all. The fault comes in
+        // epoch 7, after the state copied at step 16: the steps since are replayed on the CPU.
+        var options = new NeuralTrainingOptions { MaxEpochs = 10, BatchSize = 6, HiddenUnits = 8 };
+        var cpu = NeuralTrainer.Train(new[] { "A", "B" }, labels, fluxes, null, options);
+        var injector = new DeviceFaultInjector(26, Fault(fault));
+        var log = new List<string>();
+        var fell = NeuralTrainer.Train(new[] { "A", "B" }, labels, fluxes, null, options with { Simulator = true, DeviceFaults = injector }, log: log.Add);
+
+        Assert.True(injector.Launches > 26, "the fault was never reached");
+        Assert.Contains(fault == "cuda" ? "CudaException" : "OutOfMemoryException", fell.Training!.DeviceFault);
+        Assert.StartsWith("CPU (after ILGPU CPU simulator", fell.Training.Device);
+        Assert.Contains(log, l => l.Contains("carried on on the CPU"));
+        Assert.Equal(cpu.Training!.Steps, fell.Training.Steps);
+        // As the simulator's training follows the CPU's (Training_through_the_simulator_follows_the_cpu_path).
+        Assert.Equal(cpu.Training.ValidationLoss, fell.Training.ValidationLoss, 5);
+        var a = cpu.Evaluate(labels[0]);
+        var b = fell.Evaluate(labels[0]);
+        for (int j = 0; j < a.Length; j++) Assert.True(Math.Abs(a[j] - b[j]) < 1e-4, $"pixel {j}: {a[j]} vs {b[j]}");
     }
 }
