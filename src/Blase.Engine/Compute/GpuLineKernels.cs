@@ -15,6 +15,13 @@ namespace Blase.Engine.Compute;
 /// double; the exponentials and logarithms are evaluated in float (ILGPU's double transcendentals are ~100× slower on
 /// CUDA), except ln(1 − u) for u &lt; 1e-3, which uses its double series so that weak wings lose nothing.
 /// Supports the pseudo-Voigt profiles (blasé mixture and TCH); the exact Voigt runs on the CPU backend.
+/// <para>
+/// Sharing a GPU: every GPU object of a run (these kernels, <see cref="GpuTransferKernels"/>, the neural backend) owns its
+/// ILGPU context and accelerator unless handed one by the run's own objects; nothing device-side is static or shared between
+/// runs, so runs in several runspaces each have their own CUDA context, which the driver time-slices on one GPU. An object is
+/// used by one thread at a time (its run's), and binds its accelerator to the calling thread at each entry, since a run
+/// may move between threads (pipelines, thread jobs).
+/// </para>
 /// </summary>
 public sealed class GpuLineKernels : ILineKernels
 {
@@ -113,6 +120,7 @@ public sealed class GpuLineKernels : ILineKernels
 
     public void Refresh()
     {
+        _acc.Bind();
         int lines = _m.Count;
         var p = new double[4 * lines];
         for (int j = 0; j < lines; j++)
@@ -130,12 +138,14 @@ public sealed class GpuLineKernels : ILineKernels
 
     public double[] LogFlux()
     {
+        _acc.Bind();
         Forward(_dParams.View);
         return _dLnS.GetAsArray1D();
     }
 
     public void Gradient(double[] q, double[]? h, double[] gradLines, double[]? blocks)
     {
+        _acc.Bind();
         _dQ.CopyFromCPU(q);
         if (h is not null) _dH.CopyFromCPU(h);
         GradientOf(_dParams.View, h is not null);

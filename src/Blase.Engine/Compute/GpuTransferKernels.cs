@@ -125,6 +125,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary>Uploads the instrument's weights when they changed (after <see cref="InstrumentProfile.Update"/> with a new R).</summary>
     public void UpdateInstrument()
     {
+        _acc.Bind();
         var (lo, offset, w, dw) = _instrument.Rows;
         if (ReferenceEquals(w, _uploadedW)) return;
         int n = lo.Length, fine = _grid.Count;
@@ -158,6 +159,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary>Uploads a rotation kernel's taps and derivative taps (a no-op when it is the one already uploaded).</summary>
     public void SetRotation(RotationalBroadening rotation)
     {
+        _acc.Bind();
         if (ReferenceEquals(rotation, Rotation)) return;
         Replace(ref _dTaps, rotation.Taps);
         Replace(ref _dDTaps, rotation.Derivative);
@@ -182,6 +184,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary><see cref="RotationalBroadening.Apply"/>: result[k] = Σ_t w_t·x[k − t] for k in [from, to); the rest of result is kept.</summary>
     public void Rotate(double[] x, double[] result, int from, int to)
     {
+        _acc.Bind();
         CheckRange(from, to);
         _dX.CopyFromCPU(x);
         Rotate(_dX.View, _dY.View, from, to);
@@ -191,6 +194,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary><see cref="RotationalBroadening.ApplyAdjoint"/>: gx[m] += Σ_k w_{k−m}·g[k] over k in [from, to).</summary>
     public void RotateAdjoint(double[] g, double[] gx, int from, int to)
     {
+        _acc.Bind();
         CheckRange(from, to);
         _dG.CopyFromCPU(g);
         _dGx.CopyFromCPU(gx);
@@ -201,6 +205,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary><see cref="RotationalBroadening.VsiniGradient"/>: Σ_k g[k]·Σ_t (dw_t/dv)·x[k − t] over k in [from, to).</summary>
     public double VsiniGradient(double[] g, double[] x, int from, int to)
     {
+        _acc.Bind();
         CheckRange(from, to);
         _dG.CopyFromCPU(g);
         _dX.CopyFromCPU(x);

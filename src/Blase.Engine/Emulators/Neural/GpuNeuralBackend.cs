@@ -167,6 +167,7 @@ public sealed class GpuNeuralBackend : INeuralBackend
     private double Backward(int[] rows)
     {
         Faults?.Launch();
+        _acc.Bind();
         int m = rows.Length;
         Gather(rows);
         Forward(m);
@@ -200,6 +201,7 @@ public sealed class GpuNeuralBackend : INeuralBackend
     double INeuralBackend.Loss(int[] rows)
     {
         Faults?.Launch();
+        _acc.Bind();
         double sum = 0;
         for (int s = 0; s < rows.Length; s += _maxRows)
         {
@@ -222,8 +224,11 @@ public sealed class GpuNeuralBackend : INeuralBackend
 
     NeuralTrainingState INeuralBackend.State() => new(Download(_wt, _b), Download(_mw, _mb), Download(_vw, _vb));
 
-    private static NeuralParameters Download(MemoryBuffer1D<float, Stride1D.Dense>[] weights, MemoryBuffer1D<float, Stride1D.Dense>[] biases) =>
-        new(weights.Select(w => w.GetAsArray1D()).ToArray(), biases.Select(b => b.GetAsArray1D()).ToArray());
+    private NeuralParameters Download(MemoryBuffer1D<float, Stride1D.Dense>[] weights, MemoryBuffer1D<float, Stride1D.Dense>[] biases)
+    {
+        _acc.Bind();
+        return new(weights.Select(w => w.GetAsArray1D()).ToArray(), biases.Select(b => b.GetAsArray1D()).ToArray());
+    }
 
     /// <summary>Device memory the backend takes, in bytes: the training set, one batch's activations, and the parameters with
     /// their gradients and Adam's two moments.</summary>
