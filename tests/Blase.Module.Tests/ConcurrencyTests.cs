@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using Xunit.Abstractions;
 
 namespace Blase.Module.Tests;
 
@@ -9,6 +11,9 @@ namespace Blase.Module.Tests;
 /// </summary>
 public class ConcurrencyTests
 {
+    private readonly ITestOutputHelper _out;
+    public ConcurrencyTests(ITestOutputHelper output) => _out = output;
+
     // Clone a synthetic template (lines from the seed) and transfer the clone to a simulated observation of it; the result
     // is every fitted number's bits, as hex.
     private const string Job = """
@@ -49,6 +54,7 @@ public class ConcurrencyTests
     {
         int[] seeds = { 1, 2, 3 };
         var alone = new Dictionary<int, string>();
+        var sw = Stopwatch.StartNew();
         using (var runspace = RunspaceFactory.CreateRunspace(Session()))
         {
             runspace.Open();
@@ -61,6 +67,8 @@ public class ConcurrencyTests
             }
         }
         Assert.Equal(seeds.Length, alone.Values.Distinct().Count());
+        _out.WriteLine($"3 runs one after another: {sw.Elapsed.TotalSeconds:F1} s (with the runspace's start)");
+        sw.Restart();
 
         // Six runs over three runspaces, all started together: each seed twice, so the same work also overlaps itself.
         using var pool = RunspaceFactory.CreateRunspacePool(Session());
@@ -76,5 +84,6 @@ public class ConcurrencyTests
         foreach (var (seed, ps, pending) in runs)
             using (ps)
                 Assert.Equal(alone[seed], Result(ps, pending));
+        _out.WriteLine($"6 runs over 3 runspaces at once: {sw.Elapsed.TotalSeconds:F1} s (with the pool's start)");
     }
 }
