@@ -99,6 +99,49 @@ public class DeviceFaultTests
         Assert.Equal(cpu.ChiSquare, fell.ChiSquare, 1e-6 * cpu.ChiSquare);
     }
 
+    [Fact]
+    public void Transfer_orders_beyond_the_device_memory_run_on_the_cpu_with_the_same_objective()
+    {
+        var star0 = ObservationSimulator.SyntheticLines(30, 8650, 8674, 11);
+        var orders = new[]
+        {
+            ObservationSimulator.Observe(star0, TestData.Grid(8651, 8662, 0.06), 3.1, 6, 0.6, 50_000, w => 1, 150, 2, 0),
+            ObservationSimulator.Observe(star0, TestData.Grid(8662, 8673, 0.06), 3.1, 6, 0.6, 50_000, w => 1, 150, 3, 1),
+        };
+        var weights = orders.Select(Blase.Engine.Transfer.Transfer.Weights).ToArray();
+        var free = TransferParameters.Lines | TransferParameters.Centers | TransferParameters.RadialVelocity | TransferParameters.Vsini
+                   | TransferParameters.Resolution | TransferParameters.Continuum;
+        var o = new TransferOptions();
+        var notes = new List<string>();
+        (double Value, double[] Grad, string[] Devices) Run(DeviceKind? device, DeviceMemoryBudget? budget)
+        {
+            var star = star0.Clone();
+            var bulk = new BulkParameters { RadialVelocity = 2.8, VsiniParameter = 5.5, LnResolvingPower = Math.Log(52_000) };
+            var models = Blase.Engine.Transfer.Transfer.Build(orders, weights, star, null, bulk, o, 0.3, 30, device, notes.Add, budget);
+            try
+            {
+                var obj = new TransferObjective(models.ToArray(), star, star0, null, null, bulk, free, o, 1);
+                var z = obj.Current().Select((v, i) => v + 0.1 * Math.Sin(i)).ToArray();
+                var g = new double[z.Length];
+                return (obj.Value(z, g), g, models.Select(m => m.Device).ToArray());
+            }
+            finally { foreach (var m in models) m.Dispose(); }
+        }
+        // What both orders take on the device, then a budget for three quarters of it: the first order fits, the second not.
+        var probe = new DeviceMemoryBudget(long.MaxValue);
+        Assert.All(Run(DeviceKind.Cpu, probe).Devices, d => Assert.StartsWith("ILGPU CPU simulator", d));
+        long both = long.MaxValue - probe.Left;
+        Assert.Empty(notes);
+        var split = Run(DeviceKind.Cpu, new DeviceMemoryBudget(both * 3 / 4));
+        Assert.StartsWith("ILGPU CPU simulator", split.Devices[0]);
+        Assert.StartsWith("CPU", split.Devices[1]);
+        Assert.Contains(notes, n => n.Contains("order 1 needs") && n.Contains("runs on the CPU"));
+        var cpu = Run(null, null);
+        Assert.Equal(cpu.Value, split.Value, 1e-7 * Math.Abs(cpu.Value));
+        double scale = cpu.Grad.Max(Math.Abs);
+        for (int i = 0; i < cpu.Grad.Length; i++) Assert.True(Math.Abs(cpu.Grad[i] - split.Grad[i]) <= 1e-5 * scale, $"coordinate {i}: cpu {cpu.Grad[i]}, split {split.Grad[i]}");
+    }
+
     private static (LineModel Model, double[] Wave) ChunkProblem(int? wingCut)
     {
         var rng = new Random(3);

@@ -30,9 +30,11 @@ internal sealed class OrderModel : IDisposable
 
     /// <param name="device">Cuda to run the forward model and its adjoint on the GPU; Cpu for ILGPU's simulator (tests);
     /// null for the plain CPU path. The Gauss–Newton Jacobian is formed on the CPU in every case.</param>
-    /// <param name="note">Told when the device fails and the order carries on on the CPU.</param>
+    /// <param name="note">Told when the order runs on the CPU though a device was asked for (it did not fit, or it failed).</param>
+    /// <param name="budget">The device memory the run's orders may still take (null: no limit); an order that does not fit runs on the CPU.</param>
     public OrderModel(SpectralOrder order, double[] weight, LineModel star, LineModel? telluric, BulkParameters start,
-        TransferOptions o, double stepKms, double rvReachKms, Compute.DeviceKind? device = null, Action<string>? note = null)
+        TransferOptions o, double stepKms, double rvReachKms, Compute.DeviceKind? device = null, Action<string>? note = null,
+        Compute.DeviceMemoryBudget? budget = null)
     {
         _note = note;
         Order = order;
@@ -49,7 +51,7 @@ internal sealed class OrderModel : IDisposable
         _starIndex = LinesReaching(star, Grid, start.RadialVelocity, rvReachKms);
         _starObs = star.Subset(_starIndex);
         _starKernels = new LineKernels(_starObs, Grid.Wavelength, o.Threads);
-        if (device is Compute.DeviceKind kind && _starObs.Count > 0)
+        if (device is Compute.DeviceKind kind && _starObs.Count > 0 && Fits(budget, o, stepKms))
         {
             try
             {
@@ -84,6 +86,17 @@ internal sealed class OrderModel : IDisposable
     public int StarLineCount => _starIndex.Length;
     public IReadOnlyList<int> StarLines => _starIndex;
     public long LinePixelPairs => _starKernels.PairCount + (_tellKernels?.PairCount ?? 0);
+    /// <summary>Whether the device buffers of this order (rotation taps up to <see cref="TransferOptions.VsiniMax"/>) fit in
+    /// what the budget has left, taking them if they do.</summary>
+    private bool Fits(Compute.DeviceMemoryBudget? budget, TransferOptions o, double stepKms)
+    {
+        long need = Compute.GpuTransferKernels.BytesNeeded(Grid.Count, Instrument.PixelCount, Instrument.Rows.W.Length, 2 * (int)Math.Ceiling(o.VsiniMax / stepKms) + 3)
+                    + Compute.GpuLineKernels.BytesNeeded(_starObs.Count, Grid.Count);
+        if (budget is null || budget.TryTake(need)) return true;
+        _note?.Invoke($"order {Order.Number} needs {need / 1e6:F1} MB of device memory, more than the {budget.Left / 1e6:F1} MB left: it runs on the CPU");
+        return false;
+    }
+
     /// <summary>Where the forward model runs.</summary>
     public string Device => _device?.Device ?? _starKernels.Device;
     /// <summary>The device fault after which this order went on on the CPU, if one happened.</summary>
