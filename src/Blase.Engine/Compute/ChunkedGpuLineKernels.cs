@@ -31,7 +31,7 @@ public sealed class ChunkedGpuLineKernels : ILineKernels
         _m = model;
         _wave = wavelength;
         _margin = model.WingCut is int cut ? cut / 2 + 1 : 0;
-        _maxHalfWidth = GpuLineKernels.MaxHalfWidthOn(wavelength);
+        _maxHalfWidth = LineKernels.MaxHalfWidthOn(wavelength);
         _bounds = Plan(deviceBytes);
         (_context, _acc) = GpuLineKernels.Open(kind);
         Device = (kind == DeviceKind.Cuda ? $"CUDA ({_acc.Name})" : $"ILGPU CPU simulator ({_acc.Name})") + $" in {Chunks} chunks";
@@ -106,29 +106,17 @@ public sealed class ChunkedGpuLineKernels : ILineKernels
     }
 
     /// <summary>
-    /// The lines whose windows, at the current parameters, touch the pixels [from, to): the rule of
-    /// <see cref="LineKernels.Refresh"/>, a pixel wider each side so that the device's rounding cannot leave one out
-    /// (a line that then touches only the margin adds to pixels that are not kept).
+    /// The lines whose windows (<see cref="LineKernels.Window"/>), at the current parameters, touch the pixels [from, to), a
+    /// pixel wider each side so that the device's rounding cannot leave one out (a line that then touches only the margin
+    /// adds to pixels that are not kept).
     /// </summary>
     private int[] LinesReaching(int from, int to)
     {
         var keep = new List<int>();
-        int n = _wave.Length;
         for (int j = 0; j < _m.Count; j++)
         {
-            double center = _m.Center[j];
-            int start, end;
-            if (_m.WingCut is int cut)
-            {
-                int mid = Spectra.SpectralOrder.LowerBound(_wave, center);
-                (start, end) = (mid - cut / 2, mid + cut / 2);
-            }
-            else
-            {
-                double hw = Math.Min(_m.Shape(j).HalfWidth(Math.Exp(_m.LnAmplitude[j]), _m.Tolerance), _maxHalfWidth);
-                (start, end) = (Spectra.SpectralOrder.LowerBound(_wave, center - hw), Spectra.SpectralOrder.LowerBound(_wave, center + hw));
-            }
-            if (Math.Max(0, start - 1) < to && Math.Min(n, end + 1) > from) keep.Add(j);
+            var (start, end) = LineKernels.Window(_m, j, _m.Shape(j), Math.Exp(_m.LnAmplitude[j]), _wave, _maxHalfWidth);
+            if (start - 1 < to && end + 1 > from) keep.Add(j);
         }
         return keep.ToArray();
     }

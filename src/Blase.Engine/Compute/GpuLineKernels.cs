@@ -42,7 +42,7 @@ public sealed class GpuLineKernels : ILineKernels
     private readonly Action<KernelConfig, GradientViews, int> _gradient;
 
     public GpuLineKernels(LineModel model, double[] wavelength, DeviceKind kind = DeviceKind.Cuda)
-        : this(model, wavelength, Open(kind), owns: true, MaxHalfWidthOn(wavelength), 0, wavelength.Length) { }
+        : this(model, wavelength, Open(kind), owns: true, LineKernels.MaxHalfWidthOn(wavelength), 0, wavelength.Length) { }
 
     /// <summary>
     /// On an accelerator the caller owns (<see cref="ChunkedGpuLineKernels"/>: one chunk of a larger problem at a time), with
@@ -66,9 +66,6 @@ public sealed class GpuLineKernels : ILineKernels
             throw;
         }
     }
-
-    /// <summary>The widest half-window a line may take on this grid (LineKernels' cap: 2000 mean pixel steps).</summary>
-    internal static double MaxHalfWidthOn(double[] wave) => 2000 * (wave.Length > 1 ? (wave[^1] - wave[0]) / (wave.Length - 1) : 1);
 
     private GpuLineKernels(LineModel model, double[] wavelength, (Context? Context, Accelerator Accelerator) device, bool owns,
         double maxHalfWidth, int countFrom, int countTo)
