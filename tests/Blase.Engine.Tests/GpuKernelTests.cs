@@ -136,14 +136,8 @@ public class GpuTrainerTests
     [InlineData(2)]
     public void Device_resident_lm_converges_like_the_cpu_loop(int continuumDegree)
     {
-        var rng = new Random(5);
-        var wave = Enumerable.Range(0, 1601).Select(i => 7000 + i * 0.01).ToArray();
-        int n = 12;
-        var c = Enumerable.Range(0, n).Select(i => 7000.6 + i * 1.25 + 0.1 * rng.NextDouble()).ToArray();
-        var s = Enumerable.Range(0, n).Select(_ => Math.Log(0.02 + 0.02 * rng.NextDouble())).ToArray();
-        var truth = new LineModel(c, Enumerable.Range(0, n).Select(_ => Math.Log(0.005 + 0.02 * rng.NextDouble())).ToArray(), s,
-            s.Select(v => v + Math.Log(0.6 + 0.6 * rng.NextDouble())).ToArray(), continuum: new[] { 1.0, 0.01, -0.005 }.Take(continuumDegree + 1).ToArray(),
-            continuumMin: wave[0], continuumMax: wave[^1]);
+        var (truth, wave) = TestData.TwelveLines(continuumDegree);
+        int n = truth.Count;
         var target = truth.Evaluate(wave);
         LineModel Start()
         {

@@ -27,6 +27,20 @@ public static class TestData
             profile, mode, continuum, continuumMin, continuumMax);
     }
 
+    /// <summary>Twelve separated lines on 7000–7016 Å (0.01 Å pixels) and a continuum of the given degree: a small clone to fit.</summary>
+    public static (Lines.LineModel Truth, double[] Wave) TwelveLines(int continuumDegree = 0)
+    {
+        var rng = new Random(5);
+        var wave = Enumerable.Range(0, 1601).Select(i => 7000 + i * 0.01).ToArray();
+        int n = 12;
+        var c = Enumerable.Range(0, n).Select(i => 7000.6 + i * 1.25 + 0.1 * rng.NextDouble()).ToArray();
+        var s = Enumerable.Range(0, n).Select(_ => Math.Log(0.02 + 0.02 * rng.NextDouble())).ToArray();
+        var truth = new Lines.LineModel(c, Enumerable.Range(0, n).Select(_ => Math.Log(0.005 + 0.02 * rng.NextDouble())).ToArray(), s,
+            s.Select(v => v + Math.Log(0.6 + 0.6 * rng.NextDouble())).ToArray(), continuum: new[] { 1.0, 0.01, -0.005 }.Take(continuumDegree + 1).ToArray(),
+            continuumMin: wave[0], continuumMax: wave[^1]);
+        return (truth, wave);
+    }
+
     public static string File(params string[] parts) => Path.Combine(new[] { Root ?? throw new InvalidOperationException(Missing) }.Concat(parts).ToArray());
 
     public static string Goldilocks => File("hpf", "Goldilocks_20210212T072837_v1.0_0037.spectra.fits");

@@ -152,6 +152,8 @@ public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
             if (Device == DeviceKind.Auto && DeviceCatalog.CudaProblem is { } why) WriteVerbose($"-Device Auto: no CUDA device ({why}); cloned on the CPU");
             WriteVerbose($"{InputObject.Name}: {model.Count} lines, {r.Training.Epochs} iterations in {r.Training.Seconds:F2} s on {r.Training.Device}; " +
                          $"RMS {r.RmsNative:G4} native, {r.RmsSmoothed:G4} at R = {r.ResolvingPower:G6}; {r.Training.StopReason}");
+            foreach (var fault in new[] { r.Training }.Concat(r.Discovery.Select(d => d.Training)).Select(t => t.DeviceFault).OfType<string>())
+                WriteWarning($"{InputObject.Name}: the GPU failed mid-fit ({fault}); the clone carried on and finished on the CPU");
             WriteObject(model);
         }
         catch (Exception e) when (e is not PipelineStoppedException)

@@ -120,9 +120,9 @@ public static class PlotCanvas
         value is >= 1e-3 and < 1e5 ? value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) : value.ToString("0e0", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Colours of successive series, distinct on white and for the common colour-vision deficiencies (Okabe–Ito).</summary>
-    public static readonly Color[] Series =
+    public static readonly IReadOnlyList<Color> Series = Array.AsReadOnly(new[]
     {
         Color.FromHex("#000000"), Color.FromHex("#D55E00"), Color.FromHex("#0072B2"), Color.FromHex("#009E73"),
         Color.FromHex("#E69F00"), Color.FromHex("#CC79A7"), Color.FromHex("#56B4E9"),
-    };
+    });
 }

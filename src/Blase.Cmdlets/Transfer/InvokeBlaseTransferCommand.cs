@@ -145,6 +145,8 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
             WriteProgress(progress);
             WriteVerbose($"{Spectrum.Name}: {result}; {result.LinesFitted} lines fitted, {result.LinesChanged} changed; {result.Iterations} iterations " +
                          $"({result.Evaluations} evaluations) in {result.Seconds:F2} s; {result.StopReason}; barycentric correction: {result.BarycentricCorrectionSource}");
+            if (result.DeviceFault is { } fault)
+                WriteWarning($"{Spectrum.Name}: the GPU failed mid-fit ({fault}); the fit carried on and finished on the CPU");
             if (!result.Converged)
                 WriteWarning(result.StoppedOnRequest
                     ? $"{Spectrum.Name}: the fit stopped at the time limit ({TimeLimit} s) before converging; the RV, v sin i and their uncertainties are those of an unconverged point (raise -TimeLimit)"

@@ -15,14 +15,24 @@ namespace Blase.Engine.Compute;
 /// double; the exponentials and logarithms are evaluated in float (ILGPU's double transcendentals are ~100× slower on
 /// CUDA), except ln(1 − u) for u &lt; 1e-3, which uses its double series so that weak wings lose nothing.
 /// Supports the pseudo-Voigt profiles (blasé mixture and TCH); the exact Voigt runs on the CPU backend.
+/// <para>
+/// Sharing a GPU: every GPU object of a run (these kernels, <see cref="GpuTransferKernels"/>, the neural backend) owns its
+/// ILGPU context and accelerator unless handed one by the run's own objects; nothing device-side is static or shared between
+/// runs, so runs in several runspaces each have their own CUDA context, which the driver time-slices on one GPU. An object is
+/// used by one thread at a time (its run's), and binds its accelerator to the calling thread at each entry, since a run
+/// may move between threads (pipelines, thread jobs).
+/// </para>
 /// </summary>
 public sealed class GpuLineKernels : ILineKernels
 {
     private readonly int _groupSize; // one warp on CUDA; the simulator's groups are smaller
     private const int Consts = 11; // amp, Se, Ge, Eta, dEta/dlnS, dEta/dlnG, dSe/dlnS, dSe/dlnG, dGe/dlnS, dGe/dlnG, spare
 
-    private readonly Context _context;
+    private readonly Context? _context;
     private readonly Accelerator _acc;
+    private readonly bool _owns;
+    private readonly double _maxHalfWidth; // the window cap, of the whole grid when this is one chunk of it
+    private readonly int _countFrom, _countTo; // the pixels whose line-pixel pairs PairCount counts
     private readonly LineModel _m;
     private readonly double[] _wave;
     private readonly MemoryBuffer1D<double, Stride1D.Dense> _dWave, _dParams, _dConsts, _dLnS, _dQ, _dH, _dGrad, _dBlocks;
@@ -32,39 +42,67 @@ public sealed class GpuLineKernels : ILineKernels
     private readonly Action<KernelConfig, GradientViews, int> _gradient;
 
     public GpuLineKernels(LineModel model, double[] wavelength, DeviceKind kind = DeviceKind.Cuda)
+        : this(model, wavelength, Open(kind), owns: true, LineKernels.MaxHalfWidthOn(wavelength), 0, wavelength.Length) { }
+
+    /// <summary>
+    /// On an accelerator the caller owns (<see cref="ChunkedGpuLineKernels"/>: one chunk of a larger problem at a time), with
+    /// the window cap of the whole grid, counting the line-pixel pairs in [<paramref name="countFrom"/>, <paramref name="countTo"/>)
+    /// only (the chunk's own pixels, not its margins).
+    /// </summary>
+    internal GpuLineKernels(LineModel model, double[] wavelength, Accelerator accelerator, double maxHalfWidth, int countFrom, int countTo)
+        : this(model, wavelength, (null, accelerator), owns: false, maxHalfWidth, countFrom, countTo) { }
+
+    /// <summary>A context and accelerator of their own: the first CUDA GPU, or (<see cref="DeviceKind.Cpu"/>) ILGPU's simulator.</summary>
+    internal static (Context?, Accelerator) Open(DeviceKind kind)
     {
-        if (model.Profile == ProfileShape.Voigt) throw new NotSupportedException("the exact Voigt profile runs on the CPU backend only");
-        _m = model;
-        _wave = wavelength;
-        _context = Context.Create(b => (kind == DeviceKind.Cuda ? b.Cuda() : b.CPU()).Math(MathMode.Default).EnableAlgorithms());
+        var context = Context.Create(b => (kind == DeviceKind.Cuda ? b.Cuda() : b.CPU()).Math(MathMode.Default).EnableAlgorithms());
         try
         {
-            _acc = kind == DeviceKind.Cuda
-                ? _context.CreateCudaAccelerator(0)
-                : _context.CreateCPUAccelerator(0);
+            return (context, kind == DeviceKind.Cuda ? context.CreateCudaAccelerator(0) : context.CreateCPUAccelerator(0));
         }
         catch
         {
-            _context.Dispose();
+            context.Dispose();
             throw;
         }
-        int n = wavelength.Length, lines = model.Count;
-        _groupSize = Math.Min(32, _acc.MaxNumThreadsPerGroup);
-        _dWave = _acc.Allocate1D(wavelength);
-        _dParams = _acc.Allocate1D<double>(4L * lines);
-        _dConsts = _acc.Allocate1D<double>((long)Consts * lines);
-        _dStart = _acc.Allocate1D<int>(lines);
-        _dEnd = _acc.Allocate1D<int>(lines);
-        _dLnS = _acc.Allocate1D<double>(n);
-        _dQ = _acc.Allocate1D<double>(n);
-        _dH = _acc.Allocate1D<double>(n);
-        _dGrad = _acc.Allocate1D<double>(4L * lines);
-        _dBlocks = _acc.Allocate1D<double>(10L * lines);
-        _prepare = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, ArrayView<int>, PrepareSettings>(PrepareKernel);
-        _forward = _acc.LoadStreamKernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, ArrayView<int>, ArrayView<double>, int>(ForwardKernel);
-        _gradient = _acc.LoadStreamKernel<GradientViews, int>(GradientKernel);
-        Device = kind == DeviceKind.Cuda ? $"CUDA ({_acc.Name})" : $"ILGPU CPU simulator ({_acc.Name})";
-        Refresh();
+    }
+
+    private GpuLineKernels(LineModel model, double[] wavelength, (Context? Context, Accelerator Accelerator) device, bool owns,
+        double maxHalfWidth, int countFrom, int countTo)
+    {
+        _m = model;
+        _wave = wavelength;
+        (_context, _acc) = device;
+        _owns = owns;
+        _maxHalfWidth = maxHalfWidth;
+        _countFrom = countFrom;
+        _countTo = countTo;
+        try
+        {
+            if (model.Profile == ProfileShape.Voigt) throw new NotSupportedException("the exact Voigt profile runs on the CPU backend only");
+            int n = wavelength.Length, lines = model.Count;
+            _groupSize = Math.Min(32, _acc.MaxNumThreadsPerGroup);
+            _dWave = _acc.Allocate1D(wavelength);
+            _dParams = _acc.Allocate1D<double>(4L * lines);
+            _dConsts = _acc.Allocate1D<double>((long)Consts * lines);
+            _dStart = _acc.Allocate1D<int>(lines);
+            _dEnd = _acc.Allocate1D<int>(lines);
+            _dLnS = _acc.Allocate1D<double>(n);
+            _dQ = _acc.Allocate1D<double>(n);
+            _dH = _acc.Allocate1D<double>(n);
+            _dGrad = _acc.Allocate1D<double>(4L * lines);
+            _dBlocks = _acc.Allocate1D<double>(10L * lines);
+            _prepare = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, ArrayView<int>, PrepareSettings>(PrepareKernel);
+            _forward = _acc.LoadStreamKernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, ArrayView<int>, ArrayView<double>, int>(ForwardKernel);
+            _gradient = _acc.LoadStreamKernel<GradientViews, int>(GradientKernel);
+            Device = _acc.AcceleratorType == AcceleratorType.Cuda ? $"CUDA ({_acc.Name})" : $"ILGPU CPU simulator ({_acc.Name})";
+            Refresh();
+        }
+        catch
+        {
+            Dispose(); // what was allocated, and the accelerator when it is ours
+            throw;
+        }
     }
 
     /// <summary>Device memory the problem needs, in bytes: say it before allocating.</summary>
@@ -72,11 +110,14 @@ public sealed class GpuLineKernels : ILineKernels
 
     public LineModel Model => _m;
     public double[] Wavelength => _wave;
-    public string Device { get; }
+    public string Device { get; } = "";
     public long PairCount { get; private set; }
+    /// <summary>A test hook: faults injected into this object's kernel launches.</summary>
+    internal DeviceFaultInjector? Faults { get; init; }
 
     public void Refresh()
     {
+        _acc.Bind();
         int lines = _m.Count;
         var p = new double[4 * lines];
         for (int j = 0; j < lines; j++)
@@ -84,33 +125,27 @@ public sealed class GpuLineKernels : ILineKernels
             p[4 * j] = _m.Center[j]; p[4 * j + 1] = _m.LnAmplitude[j]; p[4 * j + 2] = _m.LnSigma[j]; p[4 * j + 3] = _m.LnGamma[j];
         }
         _dParams.CopyFromCPU(p);
-        double step = _wave.Length > 1 ? (_wave[^1] - _wave[0]) / (_wave.Length - 1) : 1;
-        _prepare(lines, _dParams.View, _dWave.View, _dConsts.View, _dStart.View, _dEnd.View,
-            new PrepareSettings(_wave.Length, _m.Tolerance, _m.WingCut ?? 0, _m.Profile == ProfileShape.Tch ? 1 : 0, 2000 * step));
+        Prepare(_dParams.View);
         var s = _dStart.GetAsArray1D();
         var e = _dEnd.GetAsArray1D();
         long pairs = 0;
-        for (int j = 0; j < lines; j++) pairs += e[j] - s[j];
+        for (int j = 0; j < lines; j++) pairs += Math.Max(0, Math.Min(e[j], _countTo) - Math.Max(s[j], _countFrom));
         PairCount = pairs;
     }
 
     public double[] LogFlux()
     {
-        _dLnS.MemSetToZero();
-        _forward(new KernelConfig(_m.Count, _groupSize), _dWave.View, _dParams.View, _dConsts.View, _dStart.View, _dEnd.View, _dLnS.View,
-            _m.Mode == CombinationMode.Linear ? 1 : 0);
+        _acc.Bind();
+        Forward(_dParams.View);
         return _dLnS.GetAsArray1D();
     }
 
     public void Gradient(double[] q, double[]? h, double[] gradLines, double[]? blocks)
     {
+        _acc.Bind();
         _dQ.CopyFromCPU(q);
         if (h is not null) _dH.CopyFromCPU(h);
-        _dGrad.MemSetToZero();
-        _dBlocks.MemSetToZero();
-        _gradient(new KernelConfig(_m.Count, _groupSize),
-            new GradientViews(_dWave.View, _dParams.View, _dConsts.View, _dStart.View, _dEnd.View, _dQ.View, _dH.View, _dGrad.View, _dBlocks.View),
-            (_m.Mode == CombinationMode.Linear ? 1 : 0) | (h is not null ? 2 : 0));
+        GradientOf(_dParams.View, h is not null);
         Array.Copy(_dGrad.GetAsArray1D(), gradLines, 4 * _m.Count);
         if (blocks is not null) Array.Copy(_dBlocks.GetAsArray1D(), blocks, 10 * _m.Count);
     }
@@ -129,34 +164,40 @@ public sealed class GpuLineKernels : ILineKernels
     /// <summary>Line constants and windows for the line parameters in <paramref name="p"/> (4 per line), on the device.</summary>
     internal void Prepare(ArrayView<double> p)
     {
-        double step = _wave.Length > 1 ? (_wave[^1] - _wave[0]) / (_wave.Length - 1) : 1;
+        Faults?.Launch();
         _prepare(_m.Count, p, _dWave.View, _dConsts.View, _dStart.View, _dEnd.View,
-            new PrepareSettings(_wave.Length, _m.Tolerance, _m.WingCut ?? 0, _m.Profile == ProfileShape.Tch ? 1 : 0, 2000 * step));
+            new PrepareSettings(_wave.Length, _m.Tolerance, _m.WingCut ?? 0, _m.Profile == ProfileShape.Tch ? 1 : 0, _maxHalfWidth));
     }
 
     /// <summary>Log-flux of the lines in <paramref name="p"/> into the device log-flux buffer (after <see cref="Prepare"/>).</summary>
     internal void Forward(ArrayView<double> p)
     {
         _dLnS.MemSetToZero();
+        Faults?.Launch();
         _forward(new KernelConfig(_m.Count, _groupSize), _dWave.View, p, _dConsts.View, _dStart.View, _dEnd.View, _dLnS.View,
             _m.Mode == CombinationMode.Linear ? 1 : 0);
     }
 
     /// <summary>Gradient and curvature blocks from the device q and h buffers, for the lines in <paramref name="p"/>.</summary>
-    internal void GradientOnDevice(ArrayView<double> p)
+    internal void GradientOnDevice(ArrayView<double> p) => GradientOf(p, blocks: true);
+
+    private void GradientOf(ArrayView<double> p, bool blocks)
     {
         _dGrad.MemSetToZero();
         _dBlocks.MemSetToZero();
+        Faults?.Launch();
         _gradient(new KernelConfig(_m.Count, _groupSize),
             new GradientViews(_dWave.View, p, _dConsts.View, _dStart.View, _dEnd.View, _dQ.View, _dH.View, _dGrad.View, _dBlocks.View),
-            (_m.Mode == CombinationMode.Linear ? 1 : 0) | 2);
+            (_m.Mode == CombinationMode.Linear ? 1 : 0) | (blocks ? 2 : 0));
     }
 
     public void Dispose()
     {
-        foreach (var b in new MemoryBuffer[] { _dWave, _dParams, _dConsts, _dLnS, _dQ, _dH, _dGrad, _dBlocks, _dStart, _dEnd }) b.Dispose();
+        // After a failed construction some buffers were never allocated.
+        foreach (var b in new MemoryBuffer?[] { _dWave, _dParams, _dConsts, _dLnS, _dQ, _dH, _dGrad, _dBlocks, _dStart, _dEnd }) b?.Dispose();
+        if (!_owns) return;
         _acc.Dispose();
-        _context.Dispose();
+        _context?.Dispose();
     }
 
     // ---------------- kernels ----------------

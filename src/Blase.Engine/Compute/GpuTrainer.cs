@@ -57,6 +57,7 @@ public sealed class GpuTrainer : IDisposable
 
     public TrainingReport Fit(TrainingOptions o, Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
+        _k.Accelerator.Bind(); // the loop runs on this thread
         var sw = Stopwatch.StartNew();
         var report = new TrainingReport { Lines = _lines, Optimizer = OptimizerKind.LevenbergMarquardt, Device = _k.Device + ", device-resident LM" };
         try

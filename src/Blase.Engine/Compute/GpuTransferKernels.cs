@@ -118,11 +118,14 @@ public sealed class GpuTransferKernels : IDisposable
 
     public string Device { get; }
     public FineGrid Grid => _grid;
+    /// <summary>A test hook: faults injected into this object's kernel launches.</summary>
+    internal DeviceFaultInjector? Faults { get; init; }
     public InstrumentProfile Instrument => _instrument;
 
     /// <summary>Uploads the instrument's weights when they changed (after <see cref="InstrumentProfile.Update"/> with a new R).</summary>
     public void UpdateInstrument()
     {
+        _acc.Bind();
         var (lo, offset, w, dw) = _instrument.Rows;
         if (ReferenceEquals(w, _uploadedW)) return;
         int n = lo.Length, fine = _grid.Count;
@@ -156,6 +159,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary>Uploads a rotation kernel's taps and derivative taps (a no-op when it is the one already uploaded).</summary>
     public void SetRotation(RotationalBroadening rotation)
     {
+        _acc.Bind();
         if (ReferenceEquals(rotation, Rotation)) return;
         Replace(ref _dTaps, rotation.Taps);
         Replace(ref _dDTaps, rotation.Derivative);
@@ -180,6 +184,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary><see cref="RotationalBroadening.Apply"/>: result[k] = Σ_t w_t·x[k − t] for k in [from, to); the rest of result is kept.</summary>
     public void Rotate(double[] x, double[] result, int from, int to)
     {
+        _acc.Bind();
         CheckRange(from, to);
         _dX.CopyFromCPU(x);
         Rotate(_dX.View, _dY.View, from, to);
@@ -189,6 +194,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary><see cref="RotationalBroadening.ApplyAdjoint"/>: gx[m] += Σ_k w_{k−m}·g[k] over k in [from, to).</summary>
     public void RotateAdjoint(double[] g, double[] gx, int from, int to)
     {
+        _acc.Bind();
         CheckRange(from, to);
         _dG.CopyFromCPU(g);
         _dGx.CopyFromCPU(gx);
@@ -199,6 +205,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary><see cref="RotationalBroadening.VsiniGradient"/>: Σ_k g[k]·Σ_t (dw_t/dv)·x[k − t] over k in [from, to).</summary>
     public double VsiniGradient(double[] g, double[] x, int from, int to)
     {
+        _acc.Bind();
         CheckRange(from, to);
         _dG.CopyFromCPU(g);
         _dX.CopyFromCPU(x);
@@ -262,30 +269,39 @@ public sealed class GpuTransferKernels : IDisposable
 
     internal void Rotate(ArrayView<double> x, ArrayView<double> result, int from, int to)
     {
+        Faults?.Launch();
         if (to > from) _convolve(to - from, _dTaps!.View, x, result, from, _half);
     }
 
     internal void RotateAdjoint(ArrayView<double> g, ArrayView<double> gx, int from, int to)
     {
+        Faults?.Launch();
         if (to > from) _correlate(to - from + 2 * _half, _dTaps!.View, g, gx, from, to, _half);
     }
 
     internal double VsiniGradient(ArrayView<double> g, ArrayView<double> x, int from, int to)
     {
         if (to <= from) return 0;
+        Faults?.Launch();
         _convolveDot(to - from, _dDTaps!.View, x, g, _dProd.View, from, _half);
         return Sum(to - from);
     }
 
-    internal void Bin(ArrayView<double> fine, ArrayView<double> pixels) => _bin(_instrument.PixelCount, Rows(), fine, pixels);
+    internal void Bin(ArrayView<double> fine, ArrayView<double> pixels)
+    {
+        Faults?.Launch();
+        _bin(_instrument.PixelCount, Rows(), fine, pixels);
+    }
 
     internal void BinAdjoint(ArrayView<double> gPixels, ArrayView<double> gFine)
     {
+        Faults?.Launch();
         if (_kEnd > _kStart) _binAdjoint(_kEnd - _kStart, Rows(), gPixels, gFine, _kStart);
     }
 
     internal double LnResolvingPowerGradient(ArrayView<double> gPixels, ArrayView<double> fine)
     {
+        Faults?.Launch();
         _binDot(_instrument.PixelCount, Rows(), gPixels, fine, _dProd.View);
         return Sum(_instrument.PixelCount);
     }
@@ -293,6 +309,7 @@ public sealed class GpuTransferKernels : IDisposable
     /// <summary>Σ of the first <paramref name="count"/> products: <see cref="Partials"/> strided partial sums on the device, then their sum here.</summary>
     private double Sum(int count)
     {
+        Faults?.Launch();
         _reduce(Partials, _dProd.View, count, _dPartial.View);
         var partial = _dPartial.GetAsArray1D();
         double sum = 0;

@@ -32,6 +32,12 @@ public sealed class CloneOptions
     public int? MaxLines { get; set; }
     /// <summary>Auto takes a CUDA GPU when one works (pseudo-Voigt profiles), else the CPU.</summary>
     public Compute.DeviceKind Device { get; set; } = Compute.DeviceKind.Auto;
+    /// <summary>
+    /// The device memory a clone may take, in bytes (null: 90 % of the GPU's). A problem that needs more is split into
+    /// wavelength chunks evaluated one after another (<see cref="Compute.ChunkedGpuLineKernels"/>), not refused; set it lower
+    /// to leave room for other runs on a shared GPU.
+    /// </summary>
+    public long? DeviceMemoryBytes { get; set; }
 }
 
 /// <summary>What a clone produced: the model and its report.</summary>
@@ -160,11 +166,15 @@ public static partial class Cloner
         }
         catch (Exception e) when (kernels is not LineKernels && e is not OperationCanceledException)
         {
+            // Any failure on the device: the CPU twin computes the same function, so a fault of the device goes away there and
+            // a fault of the problem comes back as it would have on the CPU.
+            var fault = Compute.DeviceFault.Describe(e is TrainingFailedException { InnerException: { } inner } ? inner : e);
             int done = (e as TrainingFailedException)?.Report.Epochs ?? 0;
-            note($"{e.Message}; continued on the CPU");
+            note($"the device failed after {done} iterations ({fault}); continued on the CPU from the best parameters reached");
             var rest = Trainer.Fit(new CloneObjective(new LineKernels(model, kernels.Wavelength, o.Threads), target, weight, o.Threads),
                 o.WithEpochs(Math.Max(1, o.Epochs - done)), progress, cancel);
-            rest.StopReason = $"{e.Message}; then on the CPU: {rest.StopReason}";
+            rest.StopReason = $"the device failed after {done} iterations; then on the CPU: {rest.StopReason}";
+            rest.DeviceFault = fault;
             rest.Epochs += done;
             return rest;
         }
@@ -188,10 +198,16 @@ public static partial class Cloner
             else
             {
                 long bytes = Compute.GpuLineKernels.BytesNeeded(model.Count, wave.Length);
+                long allowed = o.DeviceMemoryBytes ?? (long)(device.MemoryBytes * 0.9);
                 note($"CUDA backend on {device.Name}: {bytes / 1e6:F1} MB of device memory");
-                if (bytes > device.MemoryBytes * 0.9) throw new InsufficientMemoryException($"the problem needs {bytes / 1e9:F2} GB but {device.Name} has {device.MemoryGiB} GiB");
-                try { return new Compute.GpuLineKernels(model, wave, Compute.DeviceKind.Cuda); }
-                catch (Exception e) when (o.Device == Compute.DeviceKind.Auto && e is not InsufficientMemoryException)
+                try
+                {
+                    if (bytes <= allowed) return new Compute.GpuLineKernels(model, wave, Compute.DeviceKind.Cuda);
+                    var chunked = new Compute.ChunkedGpuLineKernels(model, wave, Compute.DeviceKind.Cuda, allowed);
+                    note($"the problem needs {bytes / 1e6:F1} MB, more than the {allowed / 1e6:F1} MB allowed on the device: evaluated in {chunked.Chunks} wavelength chunks");
+                    return chunked;
+                }
+                catch (Exception e) when (o.Device == Compute.DeviceKind.Auto && e is not OperationCanceledException)
                 {
                     note($"the CUDA backend could not start ({e.Message}); using the CPU");
                 }

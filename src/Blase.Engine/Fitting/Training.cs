@@ -53,6 +53,8 @@ public sealed class TrainingReport
     /// <summary>Trial steps evaluated (Levenberg–Marquardt: one forward pass each; those rejected are wasted work).</summary>
     public int Trials { get; set; }
     public string StopReason { get; set; } = "";
+    /// <summary>The device fault the fit carried on from, on the CPU, when there was one (null when there was none).</summary>
+    public string? DeviceFault { get; set; }
     public List<double> LossHistory { get; } = new();
     public List<double> SecondsHistory { get; } = new();
 }

@@ -18,7 +18,7 @@ namespace Blase.Engine.IO;
 /// </summary>
 public static class LineModelFile
 {
-    public static readonly string[] BlaseColumns = { "lam_center_A", "ln_amplitude", "ln_sigma_A", "ln_gamma_A" };
+    public static readonly IReadOnlyList<string> BlaseColumns = Array.AsReadOnly(new[] { "lam_center_A", "ln_amplitude", "ln_sigma_A", "ln_gamma_A" });
 
     public static void Save(LineModel m, string path, bool overwrite = true)
     {

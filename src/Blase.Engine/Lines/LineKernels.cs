@@ -70,31 +70,39 @@ public sealed class LineKernels : ILineKernels
 
     private bool Vectorized => _m.Profile != ProfileShape.Voigt;
 
+    /// <summary>The widest half-window a line may take on a grid: 2000 mean pixel steps.</summary>
+    internal static double MaxHalfWidthOn(double[] wave) => 2000 * (wave.Length > 1 ? (wave[^1] - wave[0]) / (wave.Length - 1) : 1);
+
+    /// <summary>
+    /// Line <paramref name="j"/>'s window [start, end) on the grid, for its shape and amplitude a: where a·V exceeds the
+    /// model's tolerance (at most <paramref name="maxHalfWidth"/> each side), or <see cref="LineModel.WingCut"/> pixels about it.
+    /// </summary>
+    internal static (int Start, int End) Window(LineModel m, int j, LineShape shape, double amplitude, double[] wave, double maxHalfWidth)
+    {
+        int n = wave.Length;
+        double c = m.Center[j];
+        if (m.WingCut is int cut)
+        {
+            int mid = Spectra.SpectralOrder.LowerBound(wave, c);
+            return (Math.Clamp(mid - cut / 2, 0, n), Math.Clamp(mid + cut / 2, 0, n));
+        }
+        double hw = Math.Min(shape.HalfWidth(amplitude, m.Tolerance), maxHalfWidth);
+        return (Spectra.SpectralOrder.LowerBound(wave, c - hw), Spectra.SpectralOrder.LowerBound(wave, c + hw));
+    }
+
     /// <summary>Recomputes each line's constants and window from its current parameters (windows follow moving lines).</summary>
     public void Refresh()
     {
         int n = _wave.Length, lines = _m.Count;
-        double step = n > 1 ? (_wave[^1] - _wave[0]) / (n - 1) : 1;
+        double maxHalfWidth = MaxHalfWidthOn(_wave);
         const int block = 256; // lines per work item: each line's constants depend on it alone
         Parallel.For(0, (lines + block - 1) / block, Parallelism, b =>
         {
             for (int j = b * block; j < Math.Min(lines, (b + 1) * block); j++)
             {
-                var shape = _shape[j] = _m.Shape(j);
-                double a = _amp[j] = Math.Exp(_m.LnAmplitude[j]);
-                double c = _m.Center[j];
-                if (_m.WingCut is int cut)
-                {
-                    int mid = Spectra.SpectralOrder.LowerBound(_wave, c);
-                    _start[j] = Math.Clamp(mid - cut / 2, 0, n);
-                    _end[j] = Math.Clamp(mid + cut / 2, 0, n);
-                }
-                else
-                {
-                    double hw = Math.Min(shape.HalfWidth(a, _m.Tolerance), 2000 * step);
-                    _start[j] = Spectra.SpectralOrder.LowerBound(_wave, c - hw);
-                    _end[j] = Spectra.SpectralOrder.LowerBound(_wave, c + hw);
-                }
+                _shape[j] = _m.Shape(j);
+                _amp[j] = Math.Exp(_m.LnAmplitude[j]);
+                (_start[j], _end[j]) = Window(_m, j, _shape[j], _amp[j], _wave, maxHalfWidth);
                 (_gaussStart[j], _gaussEnd[j]) = GaussianRange(j);
             }
         });

@@ -62,6 +62,13 @@ public sealed class LineModel
         return m;
     }
 
+    /// <summary>A model of some of these lines (copies of their parameters, in the order given), with the same profile, mode
+    /// and windows, without the continuum.</summary>
+    internal LineModel Subset(IReadOnlyList<int> lines) =>
+        new(lines.Select(j => Center[j]).ToArray(), lines.Select(j => LnAmplitude[j]).ToArray(),
+            lines.Select(j => LnSigma[j]).ToArray(), lines.Select(j => LnGamma[j]).ToArray(), Profile, Mode)
+        { Tolerance = Tolerance, WingCut = WingCut };
+
     public LineShape Shape(int line) => new(Profile, Math.Exp(LnSigma[line]), Math.Exp(LnGamma[line]));
 
     /// <summary>The continuum's abscissa in [−1, 1].</summary>

@@ -16,13 +16,13 @@ public sealed record PreparedTemplate(Spectrum Spectrum, double[] Continuum);
 public static class TemplatePreparation
 {
     /// <summary>Broad lines (vacuum Å) and the half-width (Å) of the region kept free of continuum anchors.</summary>
-    public static readonly (string Name, double Center, double HalfWidth)[] BroadLines =
+    public static readonly IReadOnlyList<(string Name, double Center, double HalfWidth)> BroadLines = Array.AsReadOnly(new (string Name, double Center, double HalfWidth)[]
     {
         ("Ca II K", 3934.78, 15), ("Ca II H", 3969.59, 15), ("H epsilon", 3971.2, 15), ("H delta", 4102.9, 20),
         ("H gamma", 4341.7, 25), ("H beta", 4862.7, 30), ("Mg b", 5176.0, 12), ("Na D", 5893.0, 6), ("H alpha", 6564.6, 35),
         ("Ca II 8500", 8500.4, 10), ("Ca II 8544", 8544.4, 12), ("Ca II 8664", 8664.5, 12), ("Pa delta", 10052.1, 25),
         ("Pa gamma", 10941.1, 25), ("Pa beta", 12821.6, 30), ("Br gamma", 21661.2, 30),
-    };
+    });
 
     public static PreparedTemplate Prepare(Spectrum template, double? teff = null, double binAngstrom = 10)
     {

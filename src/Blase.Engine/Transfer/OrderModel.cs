@@ -16,8 +16,9 @@ internal sealed class OrderModel : IDisposable
     private readonly LineModel? _telluric, _tellLocal;
     private readonly int[] _tellIndex;
     private readonly LineKernels _starKernels;      // the CPU kernels: always there, for the Gauss–Newton Jacobian
-    private readonly ILineKernels? _starDevice;       // the same lines on a GPU, when one was asked for
-    private readonly Compute.GpuTransferKernels? _device; // rotation and instrument on that GPU
+    private ILineKernels? _starDevice;       // the same lines on a GPU, when one was asked for (null again after a fault)
+    private Compute.GpuTransferKernels? _device; // rotation and instrument on that GPU
+    private readonly Action<string>? _note;
     private readonly ILineKernels? _tellKernels;
     private readonly double[] _data, _weight;
     private readonly double _epsilon;
@@ -29,9 +30,13 @@ internal sealed class OrderModel : IDisposable
 
     /// <param name="device">Cuda to run the forward model and its adjoint on the GPU; Cpu for ILGPU's simulator (tests);
     /// null for the plain CPU path. The Gauss–Newton Jacobian is formed on the CPU in every case.</param>
+    /// <param name="note">Told when the order runs on the CPU though a device was asked for (it did not fit, or it failed).</param>
+    /// <param name="budget">The device memory the run's orders may still take (null: no limit); an order that does not fit runs on the CPU.</param>
     public OrderModel(SpectralOrder order, double[] weight, LineModel star, LineModel? telluric, BulkParameters start,
-        TransferOptions o, double stepKms, double rvReachKms, Compute.DeviceKind? device = null)
+        TransferOptions o, double stepKms, double rvReachKms, Compute.DeviceKind? device = null, Action<string>? note = null,
+        Compute.DeviceMemoryBudget? budget = null)
     {
+        _note = note;
         Order = order;
         _data = order.Flux;
         _weight = weight;
@@ -44,14 +49,14 @@ internal sealed class OrderModel : IDisposable
 
         _star = star;
         _starIndex = LinesReaching(star, Grid, start.RadialVelocity, rvReachKms);
-        _starObs = Subset(star, _starIndex);
+        _starObs = star.Subset(_starIndex);
         _starKernels = new LineKernels(_starObs, Grid.Wavelength, o.Threads);
-        if (device is Compute.DeviceKind kind && _starObs.Count > 0)
+        if (device is Compute.DeviceKind kind && _starObs.Count > 0 && Fits(budget, o, stepKms))
         {
             try
             {
-                _device = new Compute.GpuTransferKernels(Grid, Instrument, kind);
-                _starDevice = new Compute.GpuLineKernels(_starObs, Grid.Wavelength, kind);
+                _device = new Compute.GpuTransferKernels(Grid, Instrument, kind) { Faults = o.DeviceFaults };
+                _starDevice = new Compute.GpuLineKernels(_starObs, Grid.Wavelength, kind) { Faults = o.DeviceFaults };
             }
             catch
             {
@@ -65,7 +70,7 @@ internal sealed class OrderModel : IDisposable
         _tellIndex = telluric is null ? Array.Empty<int>() : LinesReaching(telluric, Grid, 0, 0);
         if (telluric is not null && _tellIndex.Length > 0)
         {
-            _tellLocal = Subset(telluric, _tellIndex);
+            _tellLocal = telluric.Subset(_tellIndex);
             _tellKernels = new LineKernels(_tellLocal, Grid.Wavelength, o.Threads);
         }
         int n = Grid.Count, p = order.PixelCount;
@@ -81,8 +86,21 @@ internal sealed class OrderModel : IDisposable
     public int StarLineCount => _starIndex.Length;
     public IReadOnlyList<int> StarLines => _starIndex;
     public long LinePixelPairs => _starKernels.PairCount + (_tellKernels?.PairCount ?? 0);
+    /// <summary>Whether the device buffers of this order (rotation taps up to <see cref="TransferOptions.VsiniMax"/>) fit in
+    /// what the budget has left, taking them if they do.</summary>
+    private bool Fits(Compute.DeviceMemoryBudget? budget, TransferOptions o, double stepKms)
+    {
+        long need = Compute.GpuTransferKernels.BytesNeeded(Grid.Count, Instrument.PixelCount, Instrument.Rows.W.Length, 2 * (int)Math.Ceiling(o.VsiniMax / stepKms) + 3)
+                    + Compute.GpuLineKernels.BytesNeeded(_starObs.Count, Grid.Count);
+        if (budget is null || budget.TryTake(need)) return true;
+        _note?.Invoke($"order {Order.Number} needs {need / 1e6:F1} MB of device memory, more than the {budget.Left / 1e6:F1} MB left: it runs on the CPU");
+        return false;
+    }
+
     /// <summary>Where the forward model runs.</summary>
     public string Device => _device?.Device ?? _starKernels.Device;
+    /// <summary>The device fault after which this order went on on the CPU, if one happened.</summary>
+    public string? DeviceFault { get; private set; }
     /// <summary>C·B at each pixel after the last <see cref="Evaluate"/>.</summary>
     public double[] Model => _m;
     /// <summary>B (the model before the continuum) after the last <see cref="Evaluate"/>.</summary>
@@ -103,17 +121,39 @@ internal sealed class OrderModel : IDisposable
         return keep.ToArray();
     }
 
-    /// <summary>A model of some of <paramref name="m"/>'s lines (copies of their parameters), without its continuum.</summary>
-    internal static LineModel Subset(LineModel m, int[] idx) =>
-        new(idx.Select(j => m.Center[j]).ToArray(), idx.Select(j => m.LnAmplitude[j]).ToArray(),
-            idx.Select(j => m.LnSigma[j]).ToArray(), idx.Select(j => m.LnGamma[j]).ToArray(), m.Profile, m.Mode)
-        { Tolerance = m.Tolerance };
-
     /// <summary>
     /// Evaluates the order at the current star/telluric lines and bulk parameters; solves the continuum when asked.
-    /// Returns ½χ² = ½ Σ w (C·B − d)².
+    /// Returns ½χ² = ½ Σ w (C·B − d)². A device that fails here is dropped and the evaluation done again on the CPU.
     /// </summary>
     public double Evaluate(BulkParameters bulk, bool solveContinuum, bool tellChanged)
+    {
+        if (_device is null) return EvaluateOnce(bulk, solveContinuum, tellChanged);
+        try { return EvaluateOnce(bulk, solveContinuum, tellChanged); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            FallBack(e);
+            return EvaluateOnce(bulk, solveContinuum, tellChanged);
+        }
+    }
+
+    /// <summary>
+    /// After any failure on the device: its objects are dropped and the order goes on with its CPU twins, which compute the
+    /// same function (to the agreement the tests hold them to). A fault of the problem rather than the device recurs there and
+    /// surfaces as it would on the CPU.
+    /// </summary>
+    private void FallBack(Exception e)
+    {
+        string where = _device!.Device;
+        DeviceFault = Compute.DeviceFault.Describe(e);
+        try { _starDevice?.Dispose(); _device.Dispose(); }
+        catch (Exception) { /* a device that failed may fail to free its memory too; the context goes with the process */ }
+        _starDevice = null;
+        _device = null;
+        _starKernels.Refresh(); // only the device's copy held the current lines
+        _note?.Invoke($"order {Order.Number}: {where} failed ({DeviceFault}); carried on on the CPU");
+    }
+
+    private double EvaluateOnce(BulkParameters bulk, bool solveContinuum, bool tellChanged)
     {
         // Star lines, shifted: λc → D·λc and a, σ, γ → D·(a, σ, γ) (exact stretch, see DopplerShift).
         double d = DopplerShift.Factor(bulk.RadialVelocity), lnD = Math.Log(d);
@@ -170,9 +210,26 @@ internal sealed class OrderModel : IDisposable
     /// <summary>
     /// The gradient of ½χ² (after <see cref="Evaluate"/>) by the adjoint of each stage, added into the star lines' gradient
     /// (4 per line of the full star model: λc, ln a, ln σ, ln γ), the telluric lines' (same layout) and the bulk parameters'
-    /// (RV, v sin i, ln R). The continuum needs none: it is at its optimum (or fixed).
+    /// (RV, v sin i, ln R). The continuum needs none: it is at its optimum (or fixed). A device that fails here is dropped
+    /// and the gradient done again on the CPU, from the sums as they were before.
     /// </summary>
     public void Gradient(BulkParameters bulk, TransferParameters free, double[] gStar, double[]? gTell, double[] gBulk)
+    {
+        if (_device is null) { GradientOnce(bulk, free, gStar, gTell, gBulk); return; }
+        // Only gBulk and gTell are added to before the last device call; gStar after it.
+        var bulk0 = (double[])gBulk.Clone();
+        var tell0 = (double[]?)gTell?.Clone();
+        try { GradientOnce(bulk, free, gStar, gTell, gBulk); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            FallBack(e);
+            bulk0.CopyTo(gBulk, 0);
+            tell0?.CopyTo(gTell!, 0);
+            GradientOnce(bulk, free, gStar, gTell, gBulk);
+        }
+    }
+
+    private void GradientOnce(BulkParameters bulk, TransferParameters free, double[] gStar, double[]? gTell, double[] gBulk)
     {
         for (int i = 0; i < _b.Length; i++) _gB[i] = _weight[i] > 0 ? _weight[i] * (_m[i] - _data[i]) * Continuum.At(i) : 0;
         if (free.HasFlag(TransferParameters.Resolution))
@@ -303,5 +360,7 @@ internal sealed class OrderModel : IDisposable
     {
         _starKernels.Dispose();
         _tellKernels?.Dispose();
+        _starDevice?.Dispose();
+        _device?.Dispose();
     }
 }

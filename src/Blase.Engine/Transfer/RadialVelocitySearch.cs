@@ -71,7 +71,7 @@ internal static class RadialVelocitySearch
         Array.Fill(s, 1.0);
         if (lines.Length > 0)
         {
-            var sub = OrderModel.Subset(star, lines);
+            var sub = star.Subset(lines);
             using var k = new LineKernels(sub, w, o.Threads);
             var ln = k.LogFlux();
             for (int i = 0; i < s.Length; i++) s[i] = Math.Exp(ln[i]);

@@ -224,6 +224,7 @@ public static class Transfer
                 Converged = r2.Iterations < o.MaxIterations && !r2.Cancelled,
                 StoppedOnRequest = r2.Cancelled,
                 Device = models[0].Device,
+                DeviceFault = models.Select(m => m.DeviceFault).FirstOrDefault(f => f is not null),
                 FineStepKms = stepKms,
                 FinePoints = models.Sum(m => (long)m.Grid.Count),
                 LinePixelPairs = models.Sum(m => m.LinePixelPairs),
@@ -276,12 +277,13 @@ public static class Transfer
     }
 
     internal static List<OrderModel> Build(IReadOnlyList<SpectralOrder> orders, double[][] weights, LineModel star, LineModel? tell,
-        BulkParameters bulk, TransferOptions o, double stepKms, double rvReachKms, Compute.DeviceKind? device = null)
+        BulkParameters bulk, TransferOptions o, double stepKms, double rvReachKms, Compute.DeviceKind? device = null, Action<string>? note = null,
+        Compute.DeviceMemoryBudget? budget = null)
     {
         var list = new List<OrderModel>();
         try
         {
-            for (int q = 0; q < orders.Count; q++) list.Add(new OrderModel(orders[q], weights[q], star, tell, bulk, o, stepKms, rvReachKms, device));
+            for (int q = 0; q < orders.Count; q++) list.Add(new OrderModel(orders[q], weights[q], star, tell, bulk, o, stepKms, rvReachKms, device, note, budget));
             return list;
         }
         catch { foreach (var m in list) m.Dispose(); throw; }
@@ -295,14 +297,16 @@ public static class Transfer
         BulkParameters bulk, TransferOptions o, double stepKms, Action<string> note)
     {
         Compute.DeviceKind? device = o.SimulateDevice ? Compute.DeviceKind.Cpu : null;
+        long memory = o.DeviceMemoryBytes ?? long.MaxValue;
         if (!o.SimulateDevice && o.Device != Compute.DeviceKind.Cpu)
         {
             var found = Compute.DeviceCatalog.Resolve(o.Device, out var why);
             if (why is not null) note(why);
             if (found.Kind == Compute.DeviceKind.Cuda && star.Profile != ProfileShape.Voigt) device = Compute.DeviceKind.Cuda;
             else if (o.Device == Compute.DeviceKind.Cuda) throw new NotSupportedException("the exact Voigt profile runs on the CPU only; use -Device Cpu or a pseudo-Voigt model");
+            memory = o.DeviceMemoryBytes ?? (long)(found.MemoryBytes * 0.9);
         }
-        try { return Build(orders, weights, star, tell, bulk, o, stepKms, bulk.RadialVelocityReach, device); }
+        try { return Build(orders, weights, star, tell, bulk, o, stepKms, bulk.RadialVelocityReach, device, note, new Compute.DeviceMemoryBudget(memory)); }
         catch (Exception e) when (device == Compute.DeviceKind.Cuda && o.Device == Compute.DeviceKind.Auto && e is not OperationCanceledException)
         {
             note($"the CUDA backend could not start ({e.Message}); using the CPU");

@@ -86,8 +86,12 @@ public sealed class TransferOptions
     public int? Threads { get; set; }
     /// <summary>Auto takes a CUDA GPU for the forward model and its adjoint when one works, else the CPU.</summary>
     public Compute.DeviceKind Device { get; set; } = Compute.DeviceKind.Cpu;
+    /// <summary>The device memory the orders may take together, in bytes (null: 90 % of the GPU's); orders beyond it run on the CPU.</summary>
+    public long? DeviceMemoryBytes { get; set; }
     /// <summary>Run the device path on ILGPU's CPU simulator (tests only: orders of magnitude slower).</summary>
     internal bool SimulateDevice { get; set; }
+    /// <summary>A test hook: faults injected into the device's kernel launches (with <see cref="SimulateDevice"/>).</summary>
+    internal Compute.DeviceFaultInjector? DeviceFaults { get; set; }
 
     public TransferOptions Copy() => (TransferOptions)MemberwiseClone();
 }

@@ -85,6 +85,8 @@ public sealed class TransferResult
     /// <summary>The fit was stopped on request (a time limit, Ctrl+C) and kept the best point reached.</summary>
     public bool StoppedOnRequest { get; init; }
     public required string Device { get; init; }
+    /// <summary>The device fault after which the fit carried on on the CPU, when there was one (null when there was none).</summary>
+    public string? DeviceFault { get; init; }
     public double FineStepKms { get; init; }
     public long FinePoints { get; init; }
     public long LinePixelPairs { get; init; }

@@ -22,9 +22,22 @@ internal sealed class CpuNeuralBackend : INeuralBackend
         _work = new Workspace(maxRows, labels, _hidden, pixels);
     }
 
+    /// <summary>Goes on from another backend's state (parameters and Adam's moments).</summary>
+    public CpuNeuralBackend(NeuralTrainingState state, float[] x, float[] y, int labels, int pixels, int maxRows)
+        : this(state.Parameters, x, y, labels, pixels, maxRows)
+    {
+        for (int l = 0; l < 3; l++)
+        {
+            state.First.WeightsT[l].CopyTo(_mw[l], 0); state.Second.WeightsT[l].CopyTo(_vw[l], 0);
+            state.First.Biases[l].CopyTo(_mb[l], 0); state.Second.Biases[l].CopyTo(_vb[l], 0);
+        }
+    }
+
     public string Device => "CPU";
 
     public NeuralParameters Snapshot() => new NeuralParameters(_wt, _b).Copy();
+
+    public NeuralTrainingState State() => new(Snapshot(), new NeuralParameters(_mw, _mb).Copy(), new NeuralParameters(_vw, _vb).Copy());
 
     public void Dispose() { }
 

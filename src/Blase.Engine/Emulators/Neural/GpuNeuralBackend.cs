@@ -75,6 +75,8 @@ public sealed class GpuNeuralBackend : INeuralBackend
     }
 
     public string Device { get; }
+    /// <summary>A test hook: faults injected before each batch's kernel launches (a step, a loss).</summary>
+    internal DeviceFaultInjector? Faults { get; init; }
 
     // ---- kernels ----
 
@@ -164,6 +166,8 @@ public sealed class GpuNeuralBackend : INeuralBackend
     /// <summary>Forward, L1 gradient and backpropagation into the gradient buffers; returns the batch's mean |out − y|.</summary>
     private double Backward(int[] rows)
     {
+        Faults?.Launch();
+        _acc.Bind();
         int m = rows.Length;
         Gather(rows);
         Forward(m);
@@ -196,6 +200,8 @@ public sealed class GpuNeuralBackend : INeuralBackend
 
     double INeuralBackend.Loss(int[] rows)
     {
+        Faults?.Launch();
+        _acc.Bind();
         double sum = 0;
         for (int s = 0; s < rows.Length; s += _maxRows)
         {
@@ -214,8 +220,23 @@ public sealed class GpuNeuralBackend : INeuralBackend
         return new NeuralParameters(_gw.Select(g => g.GetAsArray1D()).ToArray(), _gb.Select(g => g.GetAsArray1D()).ToArray());
     }
 
-    NeuralParameters INeuralBackend.Snapshot() =>
-        new(_wt.Select(w => w.GetAsArray1D()).ToArray(), _b.Select(b => b.GetAsArray1D()).ToArray());
+    NeuralParameters INeuralBackend.Snapshot() => Download(_wt, _b);
+
+    NeuralTrainingState INeuralBackend.State() => new(Download(_wt, _b), Download(_mw, _mb), Download(_vw, _vb));
+
+    private NeuralParameters Download(MemoryBuffer1D<float, Stride1D.Dense>[] weights, MemoryBuffer1D<float, Stride1D.Dense>[] biases)
+    {
+        _acc.Bind();
+        return new(weights.Select(w => w.GetAsArray1D()).ToArray(), biases.Select(b => b.GetAsArray1D()).ToArray());
+    }
+
+    /// <summary>Device memory the backend takes, in bytes: the training set, one batch's activations, and the parameters with
+    /// their gradients and Adam's two moments.</summary>
+    public static long BytesNeeded(int rows, int labels, int hidden, int pixels, int maxRows)
+    {
+        long parameters = (long)labels * hidden + (long)hidden * hidden + (long)hidden * pixels + 2L * hidden + pixels;
+        return 4L * ((long)rows * (labels + pixels) + (long)maxRows * (labels + 2L * pixels + 6L * hidden) + 4 * parameters) + 12L * maxRows;
+    }
 
     public void Dispose()
     {

@@ -24,6 +24,9 @@ internal sealed record NeuralParameters(float[][] WeightsT, float[][] Biases)
     public NeuralParameters Copy() => new(WeightsT.Select(w => (float[])w.Clone()).ToArray(), Biases.Select(b => (float[])b.Clone()).ToArray());
 }
 
+/// <summary>All a backend's training holds: the parameters and Adam's first and second moments (shaped as the parameters).</summary>
+internal sealed record NeuralTrainingState(NeuralParameters Parameters, NeuralParameters First, NeuralParameters Second);
+
 /// <summary>
 /// Where a network's training steps run: the CPU (<see cref="CpuNeuralBackend"/>) or an ILGPU accelerator
 /// (<see cref="GpuNeuralBackend"/>). Both hold the whole training set (scaled labels x, [rows × labels], and scaled flux y,
@@ -37,6 +40,8 @@ internal interface INeuralBackend : IDisposable
     double Loss(int[] rows);
     /// <summary>The current parameters (a copy).</summary>
     NeuralParameters Snapshot();
+    /// <summary>The parameters and Adam's moments (copies): enough to go on elsewhere from here.</summary>
+    NeuralTrainingState State();
     /// <summary>The gradient of the mean absolute error over the rows, without a step: for holding backends to agreement.</summary>
     NeuralParameters Gradient(int[] rows);
     /// <summary>A name for messages: "CPU" or the accelerator's.</summary>

@@ -160,4 +160,8 @@ public sealed class NeuralEmulator : ISpectralEmulator
 
 /// <summary>How a network's training went.</summary>
 public sealed record NeuralTraining(int Epochs, int Steps, int BestEpoch, double TrainingLoss, double ValidationLoss, string ExitCondition,
-    TimeSpan Elapsed, int TrainingCount, int ValidationCount, string Device);
+    TimeSpan Elapsed, int TrainingCount, int ValidationCount, string Device)
+{
+    /// <summary>The device fault after which training carried on on the CPU, when there was one (null when there was none).</summary>
+    public string? DeviceFault { get; init; }
+}

@@ -113,19 +113,31 @@ public static class NeuralTrainer
         }
         return new NeuralEmulator(labelNames, min, max, weights, biases, wavelength, mask, medium)
         {
-            Training = new NeuralTraining(epoch, steps, bestEpoch, trainLoss, bestLoss, exit, sw.Elapsed, trainingRows.Length, validation, backend.Device),
+            Training = new NeuralTraining(epoch, steps, bestEpoch, trainLoss, bestLoss, exit, sw.Elapsed, trainingRows.Length, validation, backend.Device)
+            {
+                DeviceFault = (backend as FallbackNeuralBackend)?.Fault,
+            },
         };
     }
 
-    /// <summary>The backend the options ask for; Auto takes a CUDA GPU when one works, else the CPU (saying so).</summary>
+    /// <summary>
+    /// The backend the options ask for; Auto takes a CUDA GPU when one works, else the CPU (saying so). A training set too large
+    /// for the GPU's memory trains on the CPU (saying so); a GPU that fails mid-run hands over to the CPU
+    /// (<see cref="FallbackNeuralBackend"/>).
+    /// </summary>
     internal static INeuralBackend Backend(NeuralTrainingOptions options, NeuralParameters start, float[] x, float[] y, int labels, int pixels, int maxRows, Action<string>? log)
     {
-        if (options.Simulator) return new GpuNeuralBackend(start, x, y, labels, pixels, maxRows, DeviceKind.Cpu);
+        INeuralBackend Guarded(DeviceKind kind) => new FallbackNeuralBackend(
+            new GpuNeuralBackend(start, x, y, labels, pixels, maxRows, kind) { Faults = options.DeviceFaults },
+            state => new CpuNeuralBackend(state, x, y, labels, pixels, maxRows), log);
+        if (options.Simulator) return Guarded(DeviceKind.Cpu);
         var device = DeviceCatalog.Resolve(options.Device, out var note);
         if (note is not null) log?.Invoke(note);
-        return device.Kind == DeviceKind.Cuda
-            ? new GpuNeuralBackend(start, x, y, labels, pixels, maxRows, DeviceKind.Cuda)
-            : new CpuNeuralBackend(start, x, y, labels, pixels, maxRows);
+        if (device.Kind != DeviceKind.Cuda) return new CpuNeuralBackend(start, x, y, labels, pixels, maxRows);
+        long bytes = GpuNeuralBackend.BytesNeeded(x.Length / labels, labels, start.Biases[0].Length, pixels, maxRows);
+        if (bytes <= device.MemoryBytes * 0.9) return Guarded(DeviceKind.Cuda);
+        log?.Invoke($"training needs {bytes / 1e9:F2} GB of device memory, more than {device.Name}'s {device.MemoryGiB} GiB allows: training on the CPU");
+        return new CpuNeuralBackend(start, x, y, labels, pixels, maxRows);
     }
 
     private static void Shuffle(int[] a, Random r)

@@ -25,6 +25,8 @@ public sealed record NeuralTrainingOptions
     public DeviceKind Device { get; init; } = DeviceKind.Cpu;
     /// <summary>Run the device kernels on ILGPU's CPU simulator (tests only: orders of magnitude slower than the CPU backend).</summary>
     internal bool Simulator { get; init; }
+    /// <summary>A test hook: faults injected into the device backend's kernel launches.</summary>
+    internal DeviceFaultInjector? DeviceFaults { get; init; }
     /// <summary>Stop after this long, keeping the best weights (null: no limit).</summary>
     public TimeSpan? TimeLimit { get; init; }
 }

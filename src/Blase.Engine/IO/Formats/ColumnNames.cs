@@ -2,17 +2,17 @@ using Blase.Engine.Spectra;
 
 namespace Blase.Engine.IO.Formats;
 
-/// <summary>The column names that tables and text files use for the parts of a spectrum.</summary>
+/// <summary>The column names that tables and text files use for the parts of a spectrum (read-only: shared by every reader on every thread).</summary>
 internal static class ColumnNames
 {
-    public static readonly string[] Wavelength = { "wavelength", "wave", "wavl", "lambda", "lam", "wl", "wavelength_a", "wavelength_nm", "wavelength_um", "wav" };
-    public static readonly string[] Flux = { "flux", "fl", "f", "spec", "spectrum", "intensity", "transmission", "flux_normalized" };
-    public static readonly string[] Uncertainty = { "uncertainty", "error", "err", "sigma", "unc", "flux_err", "flux_error", "e_flux", "noise" };
-    public static readonly string[] Order = { "order" };
-    public static readonly string[] Mask = { "mask", "good" };
+    public static readonly IReadOnlyList<string> Wavelength = Array.AsReadOnly(new[] { "wavelength", "wave", "wavl", "lambda", "lam", "wl", "wavelength_a", "wavelength_nm", "wavelength_um", "wav" });
+    public static readonly IReadOnlyList<string> Flux = Array.AsReadOnly(new[] { "flux", "fl", "f", "spec", "spectrum", "intensity", "transmission", "flux_normalized" });
+    public static readonly IReadOnlyList<string> Uncertainty = Array.AsReadOnly(new[] { "uncertainty", "error", "err", "sigma", "unc", "flux_err", "flux_error", "e_flux", "noise" });
+    public static readonly IReadOnlyList<string> Order = Array.AsReadOnly(new[] { "order" });
+    public static readonly IReadOnlyList<string> Mask = Array.AsReadOnly(new[] { "mask", "good" });
 
     /// <summary>Index of the first column whose name (before any unit suffix) is one of <paramref name="names"/>.</summary>
-    public static int Find(IReadOnlyList<string> columns, string[] names)
+    public static int Find(IReadOnlyList<string> columns, IReadOnlyList<string> names)
     {
         for (int i = 0; i < columns.Count; i++)
         {

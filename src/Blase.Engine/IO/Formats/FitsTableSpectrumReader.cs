@@ -20,7 +20,7 @@ public static class FitsTableSpectrumReader
         // Every column used holds the same number of values per row as the wavelengths (one, or one order per row);
         // only the mask may be logical.
         int? perRow = null;
-        FitsColumn Pick(string? choice, string[] defaults, string what, bool required, bool logicalAllowed = false)
+        FitsColumn Pick(string? choice, IReadOnlyList<string> defaults, string what, bool required, bool logicalAllowed = false)
         {
             int i = choice is not null ? ColumnNames.Resolve(choice, names, what) : ColumnNames.Find(names, defaults);
             if (i < 0)

@@ -87,7 +87,7 @@ public static class TextSpectrumReader
         return new Spectrum(orders, WavelengthUnit.Angstrom, options.Medium ?? WavelengthMedium.Vacuum, meta, steps);
     }
 
-    private static int Choose(string? choice, List<string> header, string[] names, int fallback, string what)
+    private static int Choose(string? choice, List<string> header, IReadOnlyList<string> names, int fallback, string what)
     {
         if (choice is not null) return ColumnNames.Resolve(choice, header, what);
         int i = ColumnNames.Find(header, names);
