@@ -13,6 +13,12 @@ if (-not $dll) {
 }
 Import-Module -Name $dll -ErrorAction Stop
 
+# Spectra, line models and transfer results list only their flat properties (numbers, strings, enums), so Export-Csv and
+# Export-Excel of them give useful columns; arrays and nested objects stay reachable by name (see FlatRecordAdapter.cs).
+foreach ($flatType in 'Blase.Engine.Spectra.Spectrum', 'Blase.Engine.Lines.LineModel', 'Blase.Engine.Transfer.TransferResult') {
+    Update-TypeData -TypeName $flatType -TypeAdapter ([Blase.Cmdlets.FlatRecordAdapter]) -Force
+}
+
 $blaseFormats = [System.Enum]::GetNames([Blase.Engine.IO.Formats.SpectrumFormat])
 Register-ArgumentCompleter -CommandName Import-BlaseSpectrum -ParameterName Format -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete)
