@@ -1,3 +1,4 @@
+using Blase.Cmdlets.Completion;
 using System.Management.Automation;
 using Blase.Engine.IO.Formats;
 using Blase.Engine.Spectra;
@@ -47,8 +48,9 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [Parameter]
     public SpectrumFormat Format { get; set; } = SpectrumFormat.Auto;
 
-    /// <summary>Keep only these orders (their numbers in the file, from 0).</summary>
+    /// <summary>Keep only these orders (their numbers in the file, from 0; Tab completes them from the file -Path names). All orders by default.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(OrderCompleter))]
     public int[]? Order { get; set; }
 
     /// <summary>Keep only pixels with min ≤ λ ≤ max (Å).</summary>
@@ -80,10 +82,16 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [Parameter]
     public WavelengthMedium? Medium { get; set; }
 
-    /// <summary>PHOENIX library search: -Path is the library folder.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "Library")] public double Teff { get; set; }
-    [Parameter(Mandatory = true, ParameterSetName = "Library")] public double LogG { get; set; }
-    [Parameter(ParameterSetName = "Library")] [Alias("FeH")] public double Metallicity { get; set; }
+    /// <summary>PHOENIX library search: the effective temperature in K of the spectrum to read from the library folder -Path (Tab offers the values the folder holds).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Library")] [ArgumentCompleter(typeof(PhoenixLabelCompleter))] public double Teff { get; set; }
+
+    /// <summary>PHOENIX library search: log g (cgs) of the spectrum to read (Tab offers the values the folder holds at the -Teff given).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Library")] [ArgumentCompleter(typeof(PhoenixLabelCompleter))] public double LogG { get; set; }
+
+    /// <summary>PHOENIX library search: [Fe/H] in dex (Tab offers the values the folder holds). Default 0.</summary>
+    [Parameter(ParameterSetName = "Library")] [Alias("FeH")] [ArgumentCompleter(typeof(PhoenixLabelCompleter))] public double Metallicity { get; set; }
+
+    /// <summary>PHOENIX library search: [alpha/Fe] in dex. Default 0.</summary>
     [Parameter(ParameterSetName = "Library")] public double Alpha { get; set; }
 
     protected override void ProcessRecord()

@@ -1,3 +1,4 @@
+using Blase.Cmdlets.Completion;
 using System.Management.Automation;
 using Blase.Engine.Spectra;
 
@@ -16,8 +17,10 @@ namespace Blase.Cmdlets.Spectra;
 [OutputType(typeof(Spectrum))]
 public sealed class SelectBlaseSpectrumCommand : SpectrumTransformCmdlet
 {
-    [Parameter] public int[]? Order { get; set; }
+    /// <summary>The numbers of the orders to keep, as numbered in the file (from 0); Tab completes them from the spectrum on the command line. All orders by default.</summary>
+    [Parameter] [ArgumentCompleter(typeof(OrderCompleter))] public int[]? Order { get; set; }
 
+    /// <summary>The wavelength range to keep, min,max, in the spectrum's unit. The whole range by default.</summary>
     [Parameter]
     [ValidateCount(2, 2)]
     public double[]? Wavelength { get; set; }
