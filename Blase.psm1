@@ -21,5 +21,4 @@ foreach ($flatType in 'Blase.Engine.Spectra.Spectrum', 'Blase.Engine.Lines.LineM
     Update-TypeData -TypeName $flatType -TypeAdapter ([Blase.Cmdlets.FlatRecordAdapter]) -Force
 }
 
-
 Export-ModuleMember -Cmdlet * -Function * -Alias *

@@ -35,12 +35,15 @@ public sealed class ExportBlaseLinesCommand : BlaseCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public PSObject InputObject { get; set; } = null!;
 
+    /// <summary>The file to write; its extension sets the format: .csv, .xlsx (sheets "lines" and "summary") or .fits (a binary table).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
+    /// <summary>Records (the default: Get-BlaseLine's columns) or Blase (blasé's lam_center_A, ln_amplitude, ln_sigma_A, ln_gamma_A; .csv only).</summary>
     [Parameter] public LineListConvention Convention { get; set; } = LineListConvention.Records;
 
+    /// <summary>Overwrite an existing file. Off by default: an existing file is kept and reported.</summary>
     [Parameter] public SwitchParameter Force { get; set; }
 
     private readonly List<Engine.Transfer.LineChange> _changes = new();

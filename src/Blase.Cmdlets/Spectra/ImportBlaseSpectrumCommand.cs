@@ -32,6 +32,7 @@ namespace Blase.Cmdlets.Spectra;
 [OutputType(typeof(Spectrum))]
 public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
 {
+    /// <summary>Files to read (wildcards allowed; one that matches nothing is an error), or with -Teff/-LogG a PHOENIX library folder.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Library", ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -45,6 +46,7 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
+    /// <summary>The file format; Auto (the default) recognizes it from the content.</summary>
     [Parameter]
     public SpectrumFormat Format { get; set; } = SpectrumFormat.Auto;
 
@@ -62,6 +64,7 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [Parameter]
     public string? WavelengthFile { get; set; }
 
+    /// <summary>HPF: which fiber to read, Sci (the default), Sky or Cal.</summary>
     [Parameter]
     [ValidateSet("Sci", "Sky", "Cal")]
     public string Fiber { get; set; } = "Sci";
@@ -70,8 +73,13 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [Parameter]
     public string? FluxExtension { get; set; }
 
+    /// <summary>Text and FITS tables: the wavelength column, by name or 1-based number. Default: recognized by its name (wavelength, wave, lambda, …).</summary>
     [Parameter] public string? WavelengthColumn { get; set; }
+
+    /// <summary>Text and FITS tables: the flux column, by name or 1-based number. Default: recognized by its name (flux, spec, intensity, …).</summary>
     [Parameter] public string? FluxColumn { get; set; }
+
+    /// <summary>Text and FITS tables: the uncertainty column, by name or 1-based number. Default: recognized by its name (uncertainty, error, sigma, …), else none.</summary>
     [Parameter] public string? UncertaintyColumn { get; set; }
 
     /// <summary>The unit of a text file's wavelengths, when neither its header nor its values make it clear.</summary>
