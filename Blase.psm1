@@ -15,8 +15,8 @@ if (-not $dll) {
 }
 Import-Module -Name $dll -ErrorAction Stop
 
-# Spectra, line models and transfer results list only their flat properties (numbers, strings, enums), so Export-Csv and
-# Export-Excel of them give useful columns; arrays and nested objects stay reachable by name (see FlatRecordAdapter.cs).
+# Spectra, line models and transfer results adapt only their flat properties (numbers, strings, enums), so Export-Csv
+# of them gives useful columns; arrays and nested objects stay reachable by name (see FlatRecordAdapter.cs).
 foreach ($flatType in 'Blase.Engine.Spectra.Spectrum', 'Blase.Engine.Lines.LineModel', 'Blase.Engine.Transfer.TransferResult') {
     Update-TypeData -TypeName $flatType -TypeAdapter ([Blase.Cmdlets.FlatRecordAdapter]) -Force
 }

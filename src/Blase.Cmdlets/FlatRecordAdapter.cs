@@ -5,12 +5,14 @@ using System.Reflection;
 namespace Blase.Cmdlets;
 
 /// <summary>
-/// Makes Blase's rich objects (spectra, line models, transfer results) export flat: the properties PowerShell lists for
-/// them, which Export-Csv, ConvertTo-Csv and Export-Excel take as columns, are the flat ones only (numbers, strings,
-/// enums, booleans); arrays and nested objects (a spectrum's Flux, a model's Center, a result's Model) stay reachable by
-/// name ($spectrum.Flux) but are not listed, so no column holds "System.Double[]". The module registers it for those types
-/// (Blase.psm1); the engine knows nothing of it. A DefaultDisplayPropertySet cannot do this: it changes only what
-/// Format-List shows.
+/// Makes Blase's rich objects (spectra, line models, transfer results) export flat: their adapted properties, which
+/// Export-Csv and ConvertTo-Csv take as columns, are the flat ones only (numbers, strings, enums, booleans); arrays and
+/// nested objects (a spectrum's Flux, a model's Center, a result's Model) stay reachable by name ($spectrum.Flux) but are
+/// not listed, so no column holds "System.Double[]". The module registers it for those types (Blase.psm1); the engine
+/// knows nothing of it. A DefaultDisplayPropertySet cannot do this for Export-Csv: it changes only what Format-List
+/// shows (and what Export-Excel -DisplayPropertySet writes). What it cannot reach: PSObject.Properties (all members,
+/// which ImportExcel's Export-Excel takes without -DisplayPropertySet, and Select-Object *) adds the .NET members after
+/// the adapted ones, and ConvertTo-Json reads the .NET properties by reflection.
 /// </summary>
 public sealed class FlatRecordAdapter : PSPropertyAdapter
 {
