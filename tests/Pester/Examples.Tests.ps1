@@ -18,7 +18,12 @@ BeforeAll {
         OutFolder       = { param($name) Join-Path $scratch $name }
         OutputDirectory = { param($name) Join-Path $scratch $name }
         Grid            = { param($name) Join-Path $dataRoot 'grids' 'PHOENIX_IGRINS_m075.hdf5' }
-        Inbox           = { param($name) Join-Path $dataRoot 'hpf' }
+        # One night's file (linked, not copied): the batch's work per file is the same for three.
+        Inbox           = { param($name)
+            $inbox = New-Item -ItemType Directory -Path (Join-Path $scratch "$name-inbox") -Force
+            $file = Join-Path $dataRoot 'hpf' 'Goldilocks_20210212T072837_v1.0_0037.spectra.fits'
+            $null = New-Item -ItemType SymbolicLink -Path (Join-Path $inbox (Split-Path $file -Leaf)) -Target $file
+            $inbox.FullName }
     }
 }
 
