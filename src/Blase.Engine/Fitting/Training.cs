@@ -55,6 +55,8 @@ public sealed class TrainingReport
     public string StopReason { get; set; } = "";
     public List<double> LossHistory { get; } = new();
     public List<double> SecondsHistory { get; } = new();
+
+    public override string ToString() => $"{Optimizer}: {Epochs} iterations in {Seconds:F2} s on {Device}, RMS {InitialRms:G3} → {Rms:G3} ({StopReason})";
 }
 
 /// <summary>A fit that broke (a device failure); the model holds the best parameters reached, the report says how far it got.</summary>
