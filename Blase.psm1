@@ -1,4 +1,6 @@
-# Script glue for the Blase module: loads the compiled cmdlets and registers argument completers.
+# Script glue for the Blase module: loads the compiled cmdlets and gives their objects flat properties. Argument
+# completers are attributes on the cmdlets' parameters (src/Blase.Cmdlets/Completion); enum parameters (-Format, -Device)
+# complete their values without one (PowerShell completes an enum before any custom completer).
 # It uses only core cmdlets and .NET, so it loads under the hosted engine of `blase` as well as in pwsh.
 # The dll sits beside this file in a built or packaged module (out/Blase, a project's bin folder); from a
 # source checkout, build first: ./build.ps1 Build (or dotnet build), which also fills out/Blase.
@@ -13,12 +15,10 @@ if (-not $dll) {
 }
 Import-Module -Name $dll -ErrorAction Stop
 
-$blaseFormats = [System.Enum]::GetNames([Blase.Engine.IO.Formats.SpectrumFormat])
-Register-ArgumentCompleter -CommandName Import-BlaseSpectrum -ParameterName Format -ScriptBlock {
-    param($commandName, $parameterName, $wordToComplete)
-    $blaseFormats | Where-Object { $_ -like "$wordToComplete*" } | ForEach-Object {
-        [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
-    }
-}.GetNewClosure()
+# Spectra, line models and transfer results adapt only their flat properties (numbers, strings, enums), so Export-Csv
+# of them gives useful columns; arrays and nested objects stay reachable by name (see FlatRecordAdapter.cs).
+foreach ($flatType in 'Blase.Engine.Spectra.Spectrum', 'Blase.Engine.Lines.LineModel', 'Blase.Engine.Transfer.TransferResult') {
+    Update-TypeData -TypeName $flatType -TypeAdapter ([Blase.Cmdlets.FlatRecordAdapter]) -Force
+}
 
 Export-ModuleMember -Cmdlet * -Function * -Alias *

@@ -79,7 +79,11 @@ public class AstropyReadbackTests
     public void Astropy_reads_every_FITS_file_kind_without_a_warning_with_units_it_parses()
     {
         using var dir = new TempDir();
-        var spectrum = Spectrum.FromArrays(new[] { 6000.0, 6000.5, 6001.0 }, new[] { 1.0, 0.9, 1.0 }, new[] { 0.01, 0.01, 0.01 });
+        // A PHOENIX flux unit (astropy warns on 'erg/s/cm^2/cm'), a name and a step outside ASCII.
+        var spectrum = new Spectrum(new[] { SpectralOrder.FromArrays(0, new[] { 6000.0, 6000.5, 6001.0 }, new[] { 1.0, 0.9, 1.0 }, new[] { 0.01, 0.01, 0.01 }) },
+            WavelengthUnit.Angstrom, WavelengthMedium.Vacuum,
+            new SpectrumMetadata { Object = "Barnard’s star (µ Oph)", FluxUnit = "erg/s/cm^2/cm" },
+            new[] { "normalized by a 3200 K Planck function, λ in Å, then by a continuum through the upper envelope of every order" });
         var model = LineModelFileTests.ClonedModel();
         var files = new Dictionary<string, string>
         {
@@ -102,6 +106,8 @@ public class AstropyReadbackTests
         string? Unit(string file, string hdu, string column) => Table(file, hdu).GetProperty(column).GetProperty("unit").GetString();
 
         Assert.Equal("Angstrom", Unit("spectrum", "SPECTRUM", "wavelength"));
+        Assert.Equal("cm-3 erg s-1", Unit("spectrum", "SPECTRUM", "flux"));
+        Assert.Equal("cm-3 erg s-1", Unit("spectrum", "SPECTRUM", "uncertainty"));
         Assert.Equal("Angstrom", Unit("model", "LINES", "lam_center_A"));
         Assert.Null(Unit("model", "LINES", "ln_sigma_A"));
         Assert.Equal(model.LnSigma[0], Table("model", "LINES").GetProperty("ln_sigma_A").GetProperty("first").GetDouble());
@@ -113,7 +119,10 @@ public class AstropyReadbackTests
         Assert.Equal("Angstrom", Unit("changes", "LINELIST", "EquivalentWidthBeforeAngstrom"));
         Assert.Equal("Angstrom", Unit("changes", "LINELIST", "AmplitudeBefore"));
 
-        // The escaped text decodes in Python to what the model holds.
+        // The escaped text decodes in Python to what the spectrum and the model hold.
+        var spectrumText = json.RootElement.GetProperty(files["spectrum"]).GetProperty("text");
+        Assert.Equal(spectrum.Metadata.Object, spectrumText.GetProperty("OBJECT").GetString());
+        Assert.Equal(spectrum.Provenance[0], spectrumText.GetProperty("PROV1").GetString());
         var text = json.RootElement.GetProperty(files["model"]).GetProperty("text");
         Assert.Equal(model.Name, text.GetProperty("OBJECT").GetString());
         Assert.Equal(model.Report!.Template, text.GetProperty("TEMPLATE").GetString());

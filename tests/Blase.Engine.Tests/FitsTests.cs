@@ -189,4 +189,21 @@ public class FitsTests
         var igrins = FitsFile.Read(TestData.File("igrins", "SDCH_20201202_0059.spec_a0v.fits"));
         Assert.Equal("CPD-57 1131", igrins[0].Header.GetString("OBJECT")); // the first of two OBJECT cards
     }
+
+    [Theory]
+    [InlineData("erg/s/cm^2/cm", "erg s-1 cm-2 cm-1")] // PHOENIX's BUNIT
+    [InlineData("erg/s/cm**2/Angstrom", "erg s-1 cm-2 Angstrom-1")]
+    [InlineData("erg s-1 cm-2 A-1", "erg s-1 cm-2 Angstrom-1")]
+    [InlineData("W m-2 nm-1", "W m-2 nm-1")]
+    [InlineData("counts", "count")]
+    [InlineData("Jy", "Jy")]
+    [InlineData("mJy", "mJy")]
+    [InlineData("km/s", "km s-1")]
+    [InlineData("e-/s", null)]
+    [InlineData("10**-17 erg/s/cm2/A", null)]
+    [InlineData("erg/(s cm2)", null)]
+    [InlineData("normalized", null)]
+    [InlineData("", null)]
+    public void Units_are_rewritten_in_the_FITS_form_or_dropped(string unit, string? fits) =>
+        Assert.Equal(fits, FitsUnit.Standardize(unit));
 }

@@ -135,4 +135,16 @@ public class LineModelTests
 
     private static LineModel Model(ProfileShape p, CombinationMode m, double[] c, double[] a, double[] s, double[] g, double[] cont) =>
         new(c, a.Select(v => Math.Log(v)).ToArray(), s.Select(v => Math.Log(v)).ToArray(), g.Select(v => Math.Log(v)).ToArray(), p, m, cont, 6000, 6003) { WingCut = 100000 };
+
+    [Fact]
+    public void Models_orders_and_reports_read_well_as_text()
+    {
+        // What a table cell, a string or ConvertTo-Json at its depth limit shows: the figures, not the type name.
+        var m = LineModelFileTests.ClonedModel();
+        Assert.Equal("lte05800 σ-Ori naïve ☉: 2 lines (PseudoVoigt, Linear), RMS 0.0149", m.ToString());
+        Assert.StartsWith("2 lines found in lte05800-4.50-0.0", m.Report!.ToString());
+        Assert.Contains("Adam: 3 iterations in 0.12 s on CPU (2 threads), RMS 0.05 → 0.0149", m.Report.Training.ToString());
+        var order = Spectra.SpectralOrder.FromArrays(5, new[] { 8600.0, 8600.5, 8601.0 }, new[] { 1.0, double.NaN, 1.0 });
+        Assert.Equal("order 5: 8600–8601, 3 px (2 good)", order.ToString());
+    }
 }

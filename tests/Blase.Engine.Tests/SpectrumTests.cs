@@ -134,4 +134,34 @@ public class SpectrumTests
         File.WriteAllBytes(bin, new byte[] { 1, 2, 3, 0, 5, 6 });
         Assert.Contains("not a spectrum format", Assert.Throws<BlaseDataException>(() => SpectrumReader.Read(bin)).Message);
     }
+
+    [Fact]
+    public void Fits_export_keeps_text_exactly_and_writes_units_in_the_FITS_form()
+    {
+        using var dir = new TempDir();
+        var meta = new SpectrumMetadata { Object = "Barnard’s star — Gliese 699 (µ Oph)", Telescope = "HET 10 m", FluxUnit = "erg/s/cm^2/cm" };
+        var steps = new[]
+        {
+            "normalized by a 3200 K Planck function, λ in Å; the median 1.234e+05 and a continuum through the upper envelope of every order",
+            @"read C:\data\Goldilocks_20210801T083104.fits  ",
+        };
+        var s = new Spectrum(new[] { SpectralOrder.FromArrays(0, new[] { 6000.0, 6000.5, 6001.0 }, new[] { 1.0, 0.9, 1.0 }) },
+            WavelengthUnit.Angstrom, WavelengthMedium.Vacuum, meta, steps);
+        var path = dir.File("text.fits");
+        SpectrumWriter.Write(s, path);
+
+        var back = Assert.Single(SpectrumReader.Read(path));
+        Assert.Equal(meta.Object, back.Metadata.Object);
+        Assert.Equal(meta.Telescope, back.Metadata.Telescope);
+        Assert.Equal(meta.FluxUnit, back.Metadata.FluxUnit);
+        // The reader's own step first, then the steps as they were.
+        Assert.Equal(steps, back.Provenance.Skip(1));
+
+        // In the file: FITS units, and only printable ASCII in the header.
+        var hdus = Blase.Engine.IO.Fits.FitsFile.Read(path);
+        Assert.Equal("erg s-1 cm-2 cm-1", hdus[0].Header.GetString("BUNIT"));
+        Assert.Equal("erg s-1 cm-2 cm-1", hdus[1].Header.GetString("TUNIT3"));
+        var bytes = File.ReadAllBytes(path).AsSpan(0, 2880 * 2).ToArray();
+        Assert.DoesNotContain(bytes, b => b is < 32 or > 126 && b != 0);
+    }
 }

@@ -4,7 +4,7 @@ namespace Blase.Module.Tests;
 public class ModuleTests
 {
     [Fact]
-    public void Every_command_uses_an_approved_verb_and_has_help_with_examples()
+    public void Every_command_uses_an_approved_verb_and_has_help_with_two_examples_and_every_parameter_described()
     {
         using var s = new PowerShellSession();
         var (cmds, errors) = s.Run("Get-Command -Module Blase | ForEach-Object { $_.Name }");
@@ -17,10 +17,11 @@ public class ModuleTests
         foreach (var n in names) Assert.Contains(n.Split('-')[0], approved);
         foreach (var n in names)
         {
-            var (help, _) = s.Run($"$h = Get-Help {n} -Full; [pscustomobject]@{{ Synopsis = [string]$h.Synopsis; Examples = @($h.examples.example | Where-Object {{ $_ }}).Count }}");
+            var (help, _) = s.Run($"$h = Get-Help {n} -Full; [pscustomobject]@{{ Synopsis = [string]$h.Synopsis; Examples = @($h.examples.example | Where-Object {{ $_ }}).Count; Undescribed = @($h.parameters.parameter | Where-Object {{ -not ($_.description | Out-String).Trim() }} | ForEach-Object name) -join ', ' }}");
             var h = Assert.Single(help);
             Assert.False(string.IsNullOrWhiteSpace((string)h.Properties["Synopsis"].Value), $"{n} has no synopsis");
-            Assert.True((int)h.Properties["Examples"].Value > 0, $"{n} has no examples");
+            Assert.True((int)h.Properties["Examples"].Value >= 2, $"{n} has {h.Properties["Examples"].Value} example(s), not 2");
+            Assert.True((string)h.Properties["Undescribed"].Value == "", $"{n}: no description for {h.Properties["Undescribed"].Value}");
         }
     }
 

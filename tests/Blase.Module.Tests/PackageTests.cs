@@ -24,6 +24,7 @@ public class PackageTests
             "commands=$($commands.Count)"
             "device=$((Get-BlaseDevice -Kind Cpu).Kind)"
             "help=$((Get-Help Import-BlaseSpectrum).Synopsis.Length -gt 0)"
+            "about=$([bool]((Get-Help about_Blase | Out-String) -match 'Gully-Santiago'))"
             "psversion=$($m.PowerShellVersion)"
             "editions=$($m.CompatiblePSEditions -join ',')"
             "author=$($m.Author)"
@@ -52,6 +53,7 @@ public class PackageTests
         Assert.Contains($"commands={exported}", lines);
         Assert.Contains("device=Cpu", lines);
         Assert.Contains("help=True", lines);
+        Assert.Contains("about=True", lines);
         Assert.Contains("psversion=7.4", lines);
         Assert.Contains("editions=Core", lines);
         Assert.Contains("author=Blase developers", lines);

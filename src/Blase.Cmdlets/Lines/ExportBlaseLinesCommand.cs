@@ -35,12 +35,15 @@ public sealed class ExportBlaseLinesCommand : BlaseCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public PSObject InputObject { get; set; } = null!;
 
+    /// <summary>The file to write; its extension sets the format: .csv, .xlsx (sheets "lines" and "summary") or .fits (a binary table).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
+    /// <summary>Records (the default: Get-BlaseLine's columns) or Blase (blasé's lam_center_A, ln_amplitude, ln_sigma_A, ln_gamma_A; .csv only).</summary>
     [Parameter] public LineListConvention Convention { get; set; } = LineListConvention.Records;
 
+    /// <summary>Overwrite an existing file. Off by default: an existing file is kept and reported.</summary>
     [Parameter] public SwitchParameter Force { get; set; }
 
     private readonly List<Engine.Transfer.LineChange> _changes = new();
@@ -63,14 +66,14 @@ public sealed class ExportBlaseLinesCommand : BlaseCmdlet
                 WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {model.Count} lines", Force, target =>
                 {
                     if (Convention == LineListConvention.Blase) LineModelFile.SaveBlaseCsv(model, target);
-                    else LineListWriter.Write(LineRecord.From(model).ToList(), target);
+                    else LineListWriter.Write(LineRecord.From(model).ToList(), target, LineListSummary.Of(model));
                 });
                 break;
             case Engine.Transfer.TransferResult result:
                 WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {result.Model.Count} lines before and after", Force, target =>
                 {
                     if (Convention == LineListConvention.Blase) LineModelFile.SaveBlaseCsv(result.Model, target);
-                    else LineListWriter.Write(result.LineChanges().ToList(), target);
+                    else LineListWriter.Write(result.LineChanges().ToList(), target, LineListSummary.Of(result));
                 });
                 break;
             // Records piped one by one (Get-BlaseLine | Where-Object … | Export-BlaseLines) are gathered and written at the end.
@@ -85,8 +88,8 @@ public sealed class ExportBlaseLinesCommand : BlaseCmdlet
     protected override void EndProcessing()
     {
         if (_changes.Count > 0)
-            WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {_changes.Count} lines before and after", Force, t => LineListWriter.Write(_changes, t));
+            WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {_changes.Count} lines before and after", Force, t => LineListWriter.Write(_changes, t, LineListSummary.Of(_changes.Select(c => c.Model))));
         if (_records.Count > 0)
-            WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {_records.Count} lines", Force, t => LineListWriter.Write(_records, t));
+            WriteFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path), $"Write {_records.Count} lines", Force, t => LineListWriter.Write(_records, t, LineListSummary.Of(_records.Select(r => r.Model))));
     }
 }

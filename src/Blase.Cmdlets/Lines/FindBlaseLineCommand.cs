@@ -14,16 +14,28 @@ namespace Blase.Cmdlets.Lines;
 /// <code>Import-BlaseSpectrum ./template.fits | Find-BlaseLine -Prominence 0.05 | Where-Object FwhmAngstrom -gt 0.5</code>
 /// <para>Lists the broad lines deeper than 5 % of the continuum.</para>
 /// </example>
+/// <example>
+/// <code>Import-BlaseSpectrum ../shared/data/phoenix/Z_band_test_sample_lte03900-PHOENIX-ACES.dat | Find-BlaseLine -Teff 3900 | Sort-Object Prominence -Descending | Select-Object -First 10</code>
+/// <para>The ten most prominent lines of a 3900 K PHOENIX cut: the lines a clone would start from.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Find, "BlaseLine")]
 [OutputType(typeof(FoundLine))]
 public sealed class FindBlaseLineCommand : BlaseCmdlet
 {
+    /// <summary>The template spectrum to search, usually piped from Import-BlaseSpectrum.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public Spectrum InputObject { get; set; } = null!;
 
+    /// <summary>The spectrum is already normalized to a continuum of 1: skip the Planck, median and continuum division. Off by default.</summary>
     [Parameter] public SwitchParameter Normalized { get; set; }
+
+    /// <summary>The least prominence (depth below the neighbouring maxima, in continuum units) of a line. Default 0.01.</summary>
     [Parameter] [ValidateRange(1e-6, 1)] public double Prominence { get; set; } = 0.01;
+
+    /// <summary>The least distance between two lines, in pixels. Default 4.</summary>
     [Parameter] [ValidateRange(1, 1000)] public int MinSeparation { get; set; } = 4;
+
+    /// <summary>The template's effective temperature in K, for the Planck division. Default: from the file's header (PHOENIX), else none.</summary>
     [Parameter] public double? Teff { get; set; }
 
     protected override void ProcessRecord()

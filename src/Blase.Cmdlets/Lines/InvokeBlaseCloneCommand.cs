@@ -70,7 +70,7 @@ public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
     /// <summary>Adam with the AMSGrad correction. Off by default.</summary>
     [Parameter] public SwitchParameter AmsGrad { get; set; }
 
-    /// <summary>Stop when the loss improves by less than this fraction over -Patience iterations. Default 1e-4.</summary>
+    /// <summary>Stop when the best loss improves by less than this fraction over the last -Patience iterations (a loss that rises for a while is not convergence). Default 1e-4.</summary>
     [Parameter] [ValidateRange(0, 1)] public double Tolerance { get; set; }
 
     /// <summary>Iterations over which -Tolerance is judged. Default 5.</summary>

@@ -21,8 +21,10 @@ namespace Blase.Cmdlets.Spectra;
 [OutputType(typeof(Spectrum))]
 public sealed class ConvertBlaseSpectrumCommand : SpectrumTransformCmdlet
 {
+    /// <summary>Air or Vacuum: convert the wavelengths to this medium (IAU standard air, Morton 2000). Unchanged by default.</summary>
     [Parameter] public WavelengthMedium? Medium { get; set; }
 
+    /// <summary>Angstrom, Nanometer or Micrometer: convert the wavelengths to this unit. Unchanged by default.</summary>
     [Parameter] public WavelengthUnit? Unit { get; set; }
 
     /// <summary>Divide each order by the median of its good pixels.</summary>

@@ -22,9 +22,11 @@ namespace Blase.Cmdlets.Spectra;
 [OutputType(typeof(FileInfo))]
 public sealed class ExportBlaseSpectrumCommand : BlaseCmdlet
 {
+    /// <summary>The spectra to write, usually piped.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public Spectrum InputObject { get; set; } = null!;
 
+    /// <summary>The file to write (.fits: a binary table; .csv: text), or a folder, where each spectrum goes to its name plus -Extension.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
@@ -34,6 +36,7 @@ public sealed class ExportBlaseSpectrumCommand : BlaseCmdlet
     [ValidateSet(".fits", ".csv")]
     public string Extension { get; set; } = ".fits";
 
+    /// <summary>Overwrite an existing file. Off by default: an existing file is kept and reported.</summary>
     [Parameter] public SwitchParameter Force { get; set; }
 
     /// <summary>Refuse to overwrite an existing file (the default; kept for symmetry with Export-Csv).</summary>

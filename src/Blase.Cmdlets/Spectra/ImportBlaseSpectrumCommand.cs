@@ -1,3 +1,4 @@
+using Blase.Cmdlets.Completion;
 using System.Management.Automation;
 using Blase.Engine.IO.Formats;
 using Blase.Engine.Spectra;
@@ -31,6 +32,7 @@ namespace Blase.Cmdlets.Spectra;
 [OutputType(typeof(Spectrum))]
 public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
 {
+    /// <summary>Files to read (wildcards allowed; one that matches nothing is an error), or with -Teff/-LogG a PHOENIX library folder.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Library", ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -44,11 +46,13 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
+    /// <summary>The file format; Auto (the default) recognizes it from the content.</summary>
     [Parameter]
     public SpectrumFormat Format { get; set; } = SpectrumFormat.Auto;
 
-    /// <summary>Keep only these orders (their numbers in the file, from 0).</summary>
+    /// <summary>Keep only these orders (their numbers in the file, from 0; Tab completes them from the file -Path names). All orders by default.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(OrderCompleter))]
     public int[]? Order { get; set; }
 
     /// <summary>Keep only pixels with min ≤ λ ≤ max (Å).</summary>
@@ -60,6 +64,7 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [Parameter]
     public string? WavelengthFile { get; set; }
 
+    /// <summary>HPF: which fiber to read, Sci (the default), Sky or Cal.</summary>
     [Parameter]
     [ValidateSet("Sci", "Sky", "Cal")]
     public string Fiber { get; set; } = "Sci";
@@ -68,8 +73,13 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [Parameter]
     public string? FluxExtension { get; set; }
 
+    /// <summary>Text and FITS tables: the wavelength column, by name or 1-based number. Default: recognized by its name (wavelength, wave, lambda, …).</summary>
     [Parameter] public string? WavelengthColumn { get; set; }
+
+    /// <summary>Text and FITS tables: the flux column, by name or 1-based number. Default: recognized by its name (flux, spec, intensity, …).</summary>
     [Parameter] public string? FluxColumn { get; set; }
+
+    /// <summary>Text and FITS tables: the uncertainty column, by name or 1-based number. Default: recognized by its name (uncertainty, error, sigma, …), else none.</summary>
     [Parameter] public string? UncertaintyColumn { get; set; }
 
     /// <summary>The unit of a text file's wavelengths, when neither its header nor its values make it clear.</summary>
@@ -80,10 +90,16 @@ public sealed class ImportBlaseSpectrumCommand : BlaseCmdlet
     [Parameter]
     public WavelengthMedium? Medium { get; set; }
 
-    /// <summary>PHOENIX library search: -Path is the library folder.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "Library")] public double Teff { get; set; }
-    [Parameter(Mandatory = true, ParameterSetName = "Library")] public double LogG { get; set; }
-    [Parameter(ParameterSetName = "Library")] [Alias("FeH")] public double Metallicity { get; set; }
+    /// <summary>PHOENIX library search: the effective temperature in K of the spectrum to read from the library folder -Path (Tab offers the values the folder holds).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Library")] [ArgumentCompleter(typeof(PhoenixLabelCompleter))] public double Teff { get; set; }
+
+    /// <summary>PHOENIX library search: log g (cgs) of the spectrum to read (Tab offers the values the folder holds at the -Teff given).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Library")] [ArgumentCompleter(typeof(PhoenixLabelCompleter))] public double LogG { get; set; }
+
+    /// <summary>PHOENIX library search: [Fe/H] in dex (Tab offers the values the folder holds). Default 0.</summary>
+    [Parameter(ParameterSetName = "Library")] [Alias("FeH")] [ArgumentCompleter(typeof(PhoenixLabelCompleter))] public double Metallicity { get; set; }
+
+    /// <summary>PHOENIX library search: [alpha/Fe] in dex. Default 0.</summary>
     [Parameter(ParameterSetName = "Library")] public double Alpha { get; set; }
 
     protected override void ProcessRecord()

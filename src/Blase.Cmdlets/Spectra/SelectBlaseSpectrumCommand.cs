@@ -1,3 +1,4 @@
+using Blase.Cmdlets.Completion;
 using System.Management.Automation;
 using Blase.Engine.Spectra;
 
@@ -12,12 +13,18 @@ namespace Blase.Cmdlets.Spectra;
 /// <code>Import-BlaseSpectrum ./Goldilocks.fits | Select-BlaseSpectrum -Order 18 -Wavelength 10820, 10850</code>
 /// <para>Keeps the He I 10830 Å region of order 18.</para>
 /// </example>
+/// <example>
+/// <code>Import-BlaseSpectrum ../shared/data/hpf/GJ_699_Slope-20181003T013939_R01.optimal.fits | Select-BlaseSpectrum -Order 4, 5, 6 | Format-List Name, OrderCount, MinWavelength, MaxWavelength</code>
+/// <para>Keeps three orders of Barnard's star (Tab after -Order lists the file's orders with their wavelengths).</para>
+/// </example>
 [Cmdlet(VerbsCommon.Select, "BlaseSpectrum")]
 [OutputType(typeof(Spectrum))]
 public sealed class SelectBlaseSpectrumCommand : SpectrumTransformCmdlet
 {
-    [Parameter] public int[]? Order { get; set; }
+    /// <summary>The numbers of the orders to keep, as numbered in the file (from 0); Tab completes them from the spectrum on the command line. All orders by default.</summary>
+    [Parameter] [ArgumentCompleter(typeof(OrderCompleter))] public int[]? Order { get; set; }
 
+    /// <summary>The wavelength range to keep, min,max, in the spectrum's unit. The whole range by default.</summary>
     [Parameter]
     [ValidateCount(2, 2)]
     public double[]? Wavelength { get; set; }

@@ -1,3 +1,4 @@
+using Blase.Cmdlets.Completion;
 using System.Collections;
 using System.Management.Automation;
 using Blase.Engine.Compute;
@@ -53,7 +54,7 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
     [Parameter] public LineModel? Telluric { get; set; }
 
     /// <summary>Only these orders (their numbers in the file); default all that the model reaches.</summary>
-    [Parameter] public int[]? Order { get; set; }
+    [Parameter] [ArgumentCompleter(typeof(OrderCompleter))] public int[]? Order { get; set; }
 
     /// <summary>The instrument's resolving power λ/Δλ (the start, when -Free includes Resolution); default 55,000 (HPF).</summary>
     [Parameter] [ValidateRange(100, 10_000_000)] public double ResolvingPower { get; set; }

@@ -115,7 +115,7 @@ public sealed class GpuTrainer : IDisposable
             if (cancel.IsCancellationRequested) { report.StopReason = "cancelled; the best parameters so far were kept"; break; }
             var h = report.LossHistory;
             if (s[2] > 1e12) { report.StopReason = "no step lowers the loss (converged)"; break; }
-            if (h.Count > o.Patience && h[^(o.Patience + 1)] - h[^1] < o.Tolerance * h[^(o.Patience + 1)])
+            if (Trainer.Converged(h, o.Tolerance, o.Patience))
             { report.StopReason = $"loss changed by less than {o.Tolerance:G2} over {o.Patience} reports"; break; }
         }
         // The loss never rises on this path: the current parameters are the best.

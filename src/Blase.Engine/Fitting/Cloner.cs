@@ -51,6 +51,8 @@ public sealed class CloneReport
     public required string Template { get; init; }
     /// <summary>The discovery rounds after the first fit, if any were asked for.</summary>
     public IReadOnlyList<DiscoveryRound> Discovery { get; init; } = Array.Empty<DiscoveryRound>();
+
+    public override string ToString() => $"{LinesFound} lines found in {Template}; RMS {RmsNative:G3} native, {RmsSmoothed:G3} at R {ResolvingPower:G6}; {Training}";
 }
 
 /// <summary>One round of residual-driven discovery: lines added, lines in all after it, its refit and the RMS it reached.</summary>

@@ -20,7 +20,7 @@ public sealed class TrainingOptions
     public double LearningRate { get; set; } = 0.05;
     public double CenterStepScale { get; set; } = 0.01;
     public bool AmsGrad { get; set; }
-    /// <summary>Stop when the loss improved by less than this fraction over <see cref="Patience"/> iterations.</summary>
+    /// <summary>Stop when the best loss improved by less than this fraction over the last <see cref="Patience"/> iterations.</summary>
     public double Tolerance { get; set; } = 1e-4;
     public int Patience { get; set; } = 5;
     /// <summary>On cancellation, return the best parameters so far instead of throwing.</summary>
@@ -57,6 +57,8 @@ public sealed class TrainingReport
     public string? DeviceFault { get; set; }
     public List<double> LossHistory { get; } = new();
     public List<double> SecondsHistory { get; } = new();
+
+    public override string ToString() => $"{Optimizer}: {Epochs} iterations in {Seconds:F2} s on {Device}, RMS {InitialRms:G3} → {Rms:G3} ({StopReason})";
 }
 
 /// <summary>A fit that broke (a device failure); the model holds the best parameters reached, the report says how far it got.</summary>
@@ -110,12 +112,23 @@ public static class Trainer
         return report;
     }
 
-    private static bool Converged(TrainingReport r, TrainingOptions o)
+    private static bool Converged(TrainingReport r, TrainingOptions o) => Converged(r.LossHistory, o.Tolerance, o.Patience);
+
+    /// <summary>
+    /// Converged when the best loss of the last <paramref name="patience"/> iterations improves on the best loss before
+    /// them by less than <paramref name="tolerance"/> of it. The best, not the latest: Adam's loss wobbles, and a single
+    /// upturn (latest above an earlier value) is no sign of convergence while the best still falls.
+    /// </summary>
+    internal static bool Converged(IReadOnlyList<double> history, double tolerance, int patience)
     {
-        var h = r.LossHistory;
-        if (h.Count <= o.Patience) return false;
-        double then = h[^(o.Patience + 1)], now = h[^1];
-        return then - now < o.Tolerance * then;
+        if (history.Count <= patience) return false;
+        double bestBefore = double.PositiveInfinity, bestRecent = double.PositiveInfinity;
+        for (int i = 0; i < history.Count; i++)
+        {
+            if (i < history.Count - patience) bestBefore = Math.Min(bestBefore, history[i]);
+            else bestRecent = Math.Min(bestRecent, history[i]);
+        }
+        return bestBefore - bestRecent <= tolerance * bestBefore;
     }
 
     private static void Report(CloneObjective obj, TrainingOptions o, TrainingReport r, int epoch, double loss, Stopwatch sw, Action<TrainingProgress>? progress)

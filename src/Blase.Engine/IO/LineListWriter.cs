@@ -14,7 +14,12 @@ namespace Blase.Engine.IO;
 /// </summary>
 public static class LineListWriter
 {
-    public static void Write<T>(IReadOnlyList<T> lines, string path) where T : notnull
+    /// <summary>
+    /// Writes the lines; an Excel workbook gets them on a sheet "lines" (numbers as numeric cells) and a sheet "summary":
+    /// the rows of <paramref name="summary"/> (the model's name, fit and provenance, <see cref="LineListSummary"/>), then
+    /// the unit and meaning of every column of the lines.
+    /// </summary>
+    public static void Write<T>(IReadOnlyList<T> lines, string path, IReadOnlyList<LineListSummaryRow>? summary = null) where T : notnull
     {
         var Columns = typeof(T).GetProperties();
         switch (Path.GetExtension(path).ToLowerInvariant())
@@ -33,12 +38,21 @@ public static class LineListWriter
                 });
                 break;
             case ".xlsx":
-                AtomicFile.Write(path, s => s.SaveAs(lines.Select(l => Columns.ToDictionary(c => c.Name, c => c.GetValue(l))).ToList()));
+                var units = Columns.Select(c => new LineListSummaryRow($"Column {c.Name}", Comment(c.Name) ?? "", Unit(c.Name) ?? ""));
+                var sheets = new Dictionary<string, object>
+                {
+                    ["lines"] = lines.Select(l => Columns.ToDictionary(c => c.Name, c => c.GetValue(l))).ToList(),
+                    ["summary"] = (summary ?? Array.Empty<LineListSummaryRow>()).Concat(units)
+                        .Select(r => new Dictionary<string, object> { ["Item"] = r.Item, ["Value"] = r.Value, ["Unit"] = r.Unit }).ToList(),
+                };
+                AtomicFile.Write(path, s => s.SaveAs(sheets));
                 break;
             case ".fits":
             case ".fit":
+                // Text cells (model names, profiles) are escaped to ASCII as header text is (FitsText).
                 var cols = Columns.Select(c => c.PropertyType == typeof(string)
-                    ? FitsColumn.FromStrings(c.Name, lines.Select(l => (string)c.GetValue(l)!).ToArray(), 16)
+                    ? FitsColumn.FromStrings(c.Name, lines.Select(l => FitsText.Escape((string?)c.GetValue(l) ?? "")).ToArray(),
+                        Math.Max(16, lines.Select(l => FitsText.Escape((string?)c.GetValue(l) ?? "").Length).DefaultIfEmpty(0).Max()))
                     : FitsColumn.FromNumbers(c.Name, lines.Select(l => Convert.ToDouble(c.GetValue(l), CultureInfo.InvariantCulture)).ToArray(),
                         c.PropertyType == typeof(int) ? FitsColumnType.Int32 : FitsColumnType.Double, Unit(c.Name)));
                 var header = new FitsHeader().Set("EXTNAME", "LINELIST");

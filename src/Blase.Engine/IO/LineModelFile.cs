@@ -11,9 +11,8 @@ namespace Blase.Engine.IO;
 /// ln_sigma_A, ln_gamma_A as 64-bit floats. FITS rather than HDF5 because every number round-trips exactly through our
 /// own writer and Python reads it with astropy.io.fits (or fitsio) with no extra dependency.
 /// The blasé convention CSV (the same four columns) is read and written for interoperability.
-/// A FITS round trip is exact: every number, the name, each provenance line whole (PROVn keywords, on CONTINUE cards when
-/// long: the LONGSTRN convention; also as HISTORY for people reading the header), text outside printable ASCII escaped by
-/// <see cref="FitsText"/>, and a clone's report (<see cref="CloneReportFits"/>). The ln columns carry no TUNIT (FITS
+/// A FITS round trip is exact: every number, the name, each provenance line whole (<see cref="FitsProvenance"/>), text
+/// outside printable ASCII escaped by <see cref="FitsText"/>, and a clone's report (<see cref="CloneReportFits"/>). The ln columns carry no TUNIT (FITS
 /// readers do not parse a unit of a logarithm); TCOMMn says what they are.
 /// </summary>
 public static class LineModelFile
@@ -34,11 +33,8 @@ public static class LineModelFile
         if (m.WingCut is int cut) h.Set("WINGCUT", cut, "fixed window, pixels");
         if (m.Name is not null) h.Set("OBJECT", FitsText.Escape(m.Name));
         for (int k = 0; k < m.Continuum.Length; k++) h.Set($"CONT{k}", m.Continuum[k]);
-        h.Set("LONGSTRN", "OGIP 1.0", "long strings continue on CONTINUE cards");
-        h.Set("NPROV", (long)m.Provenance.Count, "provenance lines PROV1.., escaped to ASCII");
-        for (int k = 0; k < m.Provenance.Count; k++) h.Set($"PROV{k + 1}", FitsText.Escape(m.Provenance[k]));
         if (m.Report is not null) CloneReportFits.Write(m.Report, h);
-        foreach (var step in m.Provenance) h.Add(new FitsCard("HISTORY", null, FitsText.Escape(step)));
+        FitsProvenance.Write(h, m.Provenance);
         var table = new FitsTable(new[]
         {
             FitsColumn.FromNumbers(BlaseColumns[0], m.Center, FitsColumnType.Double, "Angstrom"),
@@ -91,14 +87,7 @@ public static class LineModelFile
             Name = h.GetString("OBJECT") is string name ? FitsText.Unescape(name) : null,
             Report = CloneReportFits.Read(h, hdus, path),
         };
-        // PROVn holds each line whole; a file without NPROV (written before it) has only the HISTORY cards.
-        if (h.GetLong("NPROV") is long count)
-        {
-            if (count < 0 || count > h.Cards.Count) throw new BlaseDataException($"NPROV = {count} does not match its PROVn cards", path);
-            for (int k = 1; k <= count; k++)
-                m.Provenance.Add(FitsText.Unescape(h.GetString($"PROV{k}") ?? throw new BlaseDataException($"has no PROV{k}", path)));
-        }
-        else m.Provenance.AddRange(h.Cards.Where(c => c.Keyword == "HISTORY" && c.Comment is not null).Select(c => c.Comment!));
+        m.Provenance.AddRange(FitsProvenance.Read(h, path));
         return m;
     }
 

@@ -88,4 +88,8 @@ public sealed class LineModel
 
     /// <summary>The model's flux on a wavelength grid (CPU, double precision).</summary>
     public double[] Evaluate(double[] wavelength) => new LineKernels(this, wavelength).Flux();
+
+    /// <summary>What a table cell or a string shows of the model: its name, size, shape and fit.</summary>
+    public override string ToString() =>
+        $"{Name ?? "line model"}: {Count} lines ({Profile}, {Mode}){(Report is { } r ? $", RMS {r.RmsNative:G3}" : "")}";
 }

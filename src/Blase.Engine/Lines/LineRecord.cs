@@ -3,9 +3,11 @@ namespace Blase.Engine.Lines;
 /// <summary>
 /// One line as a flat record (numbers and strings only), for tables, Where-Object filters, CSV and Excel.
 /// Depth is the line's own absorption at its centre, 1 − S(λc) for the line alone; EquivalentWidth is ∫(1 − S) dλ for the
-/// line alone (= a in linear mode, since V has unit area); FwhmAngstrom is the pseudo-Voigt width f.
+/// line alone (= a in linear mode, since V has unit area); FwhmAngstrom is the pseudo-Voigt width f. Model is the name of
+/// the line model the line belongs to, so records of several models stay apart in one table.
 /// </summary>
 public sealed record LineRecord(
+    string Model,
     int Index,
     double CenterAngstrom,
     double Amplitude,
@@ -28,7 +30,7 @@ public sealed record LineRecord(
             double peak = a * s.Value(0);
             double depth = m.Mode == CombinationMode.Linear ? Math.Min(peak, LineKernels.MaxAbsorption) : 1 - Math.Exp(-peak);
             double ew = m.Mode == CombinationMode.Linear ? a : LogModeEquivalentWidth(s, a);
-            yield return new LineRecord(j, m.Center[j], a, s.Sigma, s.Gamma, s.Fwhm, depth, ew, m.LnAmplitude[j], m.LnSigma[j], m.LnGamma[j], m.Profile.ToString());
+            yield return new LineRecord(m.Name ?? "", j, m.Center[j], a, s.Sigma, s.Gamma, s.Fwhm, depth, ew, m.LnAmplitude[j], m.LnSigma[j], m.LnGamma[j], m.Profile.ToString());
         }
     }
 

@@ -121,4 +121,7 @@ public sealed class SpectralOrder
         }
         return lo;
     }
+
+    public override string ToString() =>
+        PixelCount == 0 ? $"order {Number}: empty" : $"order {Number}: {Wavelength[0]:G7}–{Wavelength[^1]:G7}, {PixelCount} px ({GoodPixelCount} good)";
 }

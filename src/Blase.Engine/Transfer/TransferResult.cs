@@ -101,8 +101,9 @@ public sealed class TransferResult
         $"RV {RadialVelocity:F3} ± {RadialVelocityError:F3} km/s, v sin i {Vsini:F2} ± {VsiniError:F2} km/s, R {ResolvingPower:F0}, χ²/ν {ReducedChiSquare:F2}";
 }
 
-/// <summary>One line before (the clone) and after (the transfer), flat for tables, CSV and Excel.</summary>
+/// <summary>One line before (the clone) and after (the transfer), flat for tables, CSV and Excel; Model names the transferred model.</summary>
 public sealed record LineChange(
+    string Model,
     int Index,
     bool Fitted,
     double CenterAngstrom,
@@ -122,7 +123,7 @@ public sealed record LineChange(
 {
     public static IEnumerable<LineChange> Compare(LineModel before, LineModel after, IReadOnlySet<int> fitted) =>
         LineRecord.From(before).Zip(LineRecord.From(after), (b, a) => new LineChange(
-            a.Index, fitted.Contains(a.Index), a.CenterAngstrom, a.CenterAngstrom - b.CenterAngstrom,
+            a.Model, a.Index, fitted.Contains(a.Index), a.CenterAngstrom, a.CenterAngstrom - b.CenterAngstrom,
             a.Amplitude, b.Amplitude, a.SigmaAngstrom, b.SigmaAngstrom, a.GammaAngstrom, b.GammaAngstrom,
             a.FwhmAngstrom, b.FwhmAngstrom, a.Depth, b.Depth, a.EquivalentWidthAngstrom, b.EquivalentWidthAngstrom));
 }

@@ -84,8 +84,19 @@ public static class FitsTableSpectrumReader
                  { ("PHXTEFF", v => meta.Teff = v), ("PHXLOGG", v => meta.LogG = v), ("PHXM_H", v => meta.Metallicity = v), ("PHXALPHA", v => meta.Alpha = v) })
             if ((hdus[0].Header.GetDouble(key) ?? header.GetDouble(key)) is double v) set(v);
 
+        if (hdus[0].Header.GetString(SpectrumWriter.TextKeyword) is not null)
+        {
+            // Blase wrote it: text is escaped, and the source's spelling of the flux unit was kept.
+            static string? Text(string? s) => s is null ? null : FitsText.Unescape(s);
+            meta.Object = Text(meta.Object);
+            meta.Instrument = Text(meta.Instrument);
+            meta.Telescope = Text(meta.Telescope);
+            meta.ObservationDate = Text(meta.ObservationDate);
+            meta.FluxUnit = Text(hdus[0].Header.GetString(SpectrumWriter.SourceUnitKeyword)) ?? meta.FluxUnit;
+        }
+
         var steps = new List<string> { $"read FITS table columns {wl.Name}/{fl.Name}{(un is null ? "" : "/" + un.Name)}, wavelengths in {WavelengthUnits.Symbol(unit)}" };
-        steps.AddRange(hdus[0].Header.Cards.Where(c => c.Keyword == "HISTORY" && c.Comment is not null).Select(c => c.Comment!));
+        steps.AddRange(FitsProvenance.Read(hdus[0].Header, path));
         return new Spectrum(orders, WavelengthUnit.Angstrom, medium, meta, steps);
     }
 

@@ -30,36 +30,52 @@ public static class SpectrumWriter
         _ => "um",
     };
 
+    /// <summary>
+    /// Text values (OBJECT, HISTORY, …) are escaped by <see cref="FitsText"/> (FITS headers hold printable ASCII only),
+    /// which <see cref="TextKeyword"/> announces to the reader. Units are written in the FITS standard's form
+    /// (<see cref="FitsUnit"/>: PHOENIX's 'erg/s/cm^2/cm' becomes 'erg s-1 cm-2 cm-1') or not at all, and a source's own
+    /// spelling is kept in SRCBUNIT, so it reads back as it was.
+    /// </summary>
     public static void WriteFits(Spectrum s, string path, bool overwrite = true)
     {
         var primary = new FitsHeader();
         var m = s.Metadata;
-        void Put(string key, object? value) { if (value is not null) primary.Set(key, value); }
-        Put("OBJECT", m.Object);
-        Put("INSTRUME", m.Instrument);
-        Put("TELESCOP", m.Telescope);
-        Put("DATE-OBS", m.ObservationDate);
+        void Put(string key, object? value, string? comment = null) { if (value is not null) primary.Set(key, value, comment); }
+        void Text(string key, string? value, string? comment = null) => Put(key, value is null ? null : FitsText.Escape(value), comment);
+        primary.Set(TextKeyword, "escaped", @"text: \\ and \uXXXX escapes, as FitsText");
+        Text("OBJECT", m.Object);
+        Text("INSTRUME", m.Instrument);
+        Text("TELESCOP", m.Telescope);
+        Text("DATE-OBS", m.ObservationDate);
         Put("BRVCORR", m.BarycentricCorrection);
         Put("PHXTEFF", m.Teff);
         Put("PHXLOGG", m.LogG);
         Put("PHXM_H", m.Metallicity);
         Put("PHXALPHA", m.Alpha);
-        Put("BUNIT", m.FluxUnit);
+        string? fluxUnit = FitsUnit.Standardize(m.FluxUnit);
+        Put("BUNIT", fluxUnit);
+        if (m.FluxUnit is not null && m.FluxUnit != fluxUnit) Text(SourceUnitKeyword, m.FluxUnit, "flux unit as the source wrote it");
         primary.Set("BLASEMED", s.Medium == WavelengthMedium.Air ? "air" : "vacuum", "wavelength medium");
-        Put("BLASESRC", m.SourcePath is null ? null : Path.GetFileName(m.SourcePath));
-        foreach (var step in s.Provenance) primary.Add(new FitsCard("HISTORY", null, step));
+        Text("BLASESRC", m.SourcePath is null ? null : Path.GetFileName(m.SourcePath));
+        FitsProvenance.Write(primary, s.Provenance);
 
         var columns = new List<FitsColumn>
         {
             FitsColumn.FromNumbers("order", s.Orders.SelectMany(o => Enumerable.Repeat((double)o.Number, o.PixelCount)).ToArray(), FitsColumnType.Int16),
             FitsColumn.FromNumbers("wavelength", s.Wavelength, FitsColumnType.Double, UnitName(s.Unit)),
-            FitsColumn.FromNumbers("flux", s.Flux, FitsColumnType.Double, m.FluxUnit),
+            FitsColumn.FromNumbers("flux", s.Flux, FitsColumnType.Double, fluxUnit),
         };
-        if (s.Uncertainty is { } u) columns.Add(FitsColumn.FromNumbers("uncertainty", u, FitsColumnType.Double, m.FluxUnit));
+        if (s.Uncertainty is { } u) columns.Add(FitsColumn.FromNumbers("uncertainty", u, FitsColumnType.Double, fluxUnit));
         columns.Add(FitsColumn.FromLogicals("mask", s.Mask));
         var table = new FitsTable(columns, new FitsHeader().Set("EXTNAME", "SPECTRUM"));
         FitsFile.Write(path, new FitsHdu[] { new FitsImage(Array.Empty<double>(), Array.Empty<int>(), 8, primary), table }, overwrite);
     }
+
+    /// <summary>Set in the primary header of a spectrum whose text values are escaped by <see cref="FitsText"/>.</summary>
+    public const string TextKeyword = "BLASETXT";
+
+    /// <summary>The source's own spelling of the flux unit, where it is not the FITS form written in BUNIT and TUNITn.</summary>
+    public const string SourceUnitKeyword = "SRCBUNIT";
 
     public static void WriteText(Spectrum s, string path, char delimiter = ',', bool overwrite = true)
     {
