@@ -143,4 +143,46 @@ public sealed class CheckpointTests : IDisposable
         SameModel(whole.Model, resumed.Model);
         for (int q = 0; q < whole.Orders.Count; q++) SameBits(whole.Orders[q].Continuum, resumed.Orders[q].Continuum, "continuum");
     }
+
+    private static Emulators.Neural.NeuralEmulator Train(CheckpointOptions? checkpoint, int stopAfter = 0, List<double>? rates = null)
+    {
+        // Smooth functions of two labels on 31 pixels; the step size decays (patience 3) within the run, so that is resumed too.
+        var r = new Random(2);
+        var labels = Enumerable.Range(0, 90).Select(_ => new[] { r.NextDouble(), 3 + r.NextDouble() }).ToArray();
+        var fluxes = labels.Select(l => Enumerable.Range(0, 31).Select(j => 1 - 0.2 * Math.Exp(-Math.Pow(j - 15 - 6 * l[0], 2) / 6) * l[1] / 4).ToArray()).ToArray();
+        var options = new Emulators.Neural.NeuralTrainingOptions
+            { MaxEpochs = 30, BatchSize = 8, HiddenUnits = 12, DecayPatience = 3, Patience = 1000, LearningRate = 0.02, Device = Compute.DeviceKind.Cpu, Checkpoint = checkpoint };
+        using var cancel = new CancellationTokenSource();
+        return Emulators.Neural.NeuralTrainer.Train(new[] { "A", "B" }, labels, fluxes, null, options, p => { rates?.Add(p.LearningRate); if (p.Epoch == stopAfter) cancel.Cancel(); }, cancel.Token);
+    }
+
+    private static void SameNetwork(Emulators.Neural.NeuralEmulator expected, Emulators.Neural.NeuralEmulator actual)
+    {
+        var a = expected.Contents().Arrays;
+        var b = actual.Contents().Arrays;
+        Assert.Equal(a.Select(x => x.Name), b.Select(x => x.Name));
+        for (int i = 0; i < a.Count; i++) SameBits(a[i].Values, b[i].Values, a[i].Name);
+    }
+
+    [Fact]
+    public void Network_training_interrupted_and_resumed_ends_with_the_bits_of_an_uninterrupted_one()
+    {
+        var rates = new List<double>();
+        var whole = Train(null, rates: rates);
+        Assert.True(rates[^1] < rates[12], "the step size decays after the interruption too");
+        string path = Path.Combine(_dir, "network.ckpt.npz");
+        var stopped = Train(new CheckpointOptions(path) { IntervalIterations = 4 }, stopAfter: 11);
+        Assert.Equal("Cancelled", stopped.Training!.ExitCondition);
+        var saved = Emulators.Neural.NeuralCheckpoint.Read(path)!;
+        Assert.Equal(11, saved.Iteration);
+        // The checkpoint is a Payne .npz of the best network so far: the one the stopped run returned.
+        SameNetwork(stopped, Emulators.Neural.NeuralEmulator.Load(path));
+
+        var resumed = Train(new CheckpointOptions(path) { IntervalIterations = 4 });
+        Assert.Equal(whole.Training!.Epochs, resumed.Training!.Epochs);
+        Assert.Equal(whole.Training.Steps, resumed.Training.Steps);
+        Assert.Equal(whole.Training.BestEpoch, resumed.Training.BestEpoch);
+        SameBits(new[] { whole.Training.ValidationLoss, whole.Training.TrainingLoss }, new[] { resumed.Training.ValidationLoss, resumed.Training.TrainingLoss }, "losses");
+        SameNetwork(whole, resumed);
+    }
 }

@@ -26,6 +26,17 @@ internal sealed class CpuNeuralBackend : INeuralBackend
 
     public NeuralParameters Snapshot() => new NeuralParameters(_wt, _b).Copy();
 
+    private IEnumerable<float[]> Stateful => _wt.Concat(_b).Concat(_mw).Concat(_vw).Concat(_mb).Concat(_vb);
+
+    public float[][] State() => Stateful.Select(a => (float[])a.Clone()).ToArray();
+
+    public void Restore(float[][] state)
+    {
+        var into = Stateful.ToArray();
+        if (state.Length != into.Length || state.Where((a, i) => a.Length != into[i].Length).Any()) throw new BlaseDataException("the checkpoint's network has another shape", null);
+        for (int i = 0; i < into.Length; i++) state[i].CopyTo(into[i], 0);
+    }
+
     public void Dispose() { }
 
     /// <summary>Buffers for one batch: inputs, pre-activations, activations and their gradients, weight gradients.</summary>

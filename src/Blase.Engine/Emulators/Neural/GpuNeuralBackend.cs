@@ -217,6 +217,17 @@ public sealed class GpuNeuralBackend : INeuralBackend
     NeuralParameters INeuralBackend.Snapshot() =>
         new(_wt.Select(w => w.GetAsArray1D()).ToArray(), _b.Select(b => b.GetAsArray1D()).ToArray());
 
+    private IEnumerable<MemoryBuffer1D<float, Stride1D.Dense>> Stateful => _wt.Concat(_b).Concat(_mw).Concat(_vw).Concat(_mb).Concat(_vb);
+
+    float[][] INeuralBackend.State() => Stateful.Select(m => m.GetAsArray1D()).ToArray();
+
+    void INeuralBackend.Restore(float[][] state)
+    {
+        var into = Stateful.ToArray();
+        if (state.Length != into.Length || state.Where((a, i) => a.Length != into[i].Length).Any()) throw new BlaseDataException("the checkpoint's network has another shape", null);
+        for (int i = 0; i < into.Length; i++) into[i].CopyFromCPU(state[i]);
+    }
+
     public void Dispose()
     {
         foreach (var buffer in new MemoryBuffer[] { _x, _y, _bx, _by, _z1, _a1, _z2, _a2, _out, _d1, _d2, _rows, _rowLoss }

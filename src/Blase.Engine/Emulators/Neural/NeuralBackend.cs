@@ -37,6 +37,10 @@ internal interface INeuralBackend : IDisposable
     double Loss(int[] rows);
     /// <summary>The current parameters (a copy).</summary>
     NeuralParameters Snapshot();
+    /// <summary>Everything a step changes, for a checkpoint (copies): weights, biases and Adam's first and second moments of each.</summary>
+    float[][] State();
+    /// <summary>Puts back what <see cref="State"/> gave.</summary>
+    void Restore(float[][] state);
     /// <summary>The gradient of the mean absolute error over the rows, without a step: for holding backends to agreement.</summary>
     NeuralParameters Gradient(int[] rows);
     /// <summary>A name for messages: "CPU" or the accelerator's.</summary>
