@@ -96,7 +96,7 @@ internal static class HelpWriter
     }
 
     private static string ParameterText(Type type, PropertyInfo p, Dictionary<string, XElement> docs) =>
-        docs.TryGetValue($"P:{type.FullName}.{p.Name}", out var d) ? Clean(d.Element("summary")?.Value) : "";
+        docs.TryGetValue($"P:{p.DeclaringType!.FullName}.{p.Name}", out var d) ? Clean(d.Element("summary")?.Value) : "";
 
     private static string TypeName(Type t) => t.IsArray ? TypeName(t.GetElementType()!) + "[]"
         : Nullable.GetUnderlyingType(t) is { } u ? TypeName(u) : t.Name;

@@ -13,10 +13,13 @@ public sealed class Checkpointer
     private CheckpointState? _last;
     private int _written = -1;
 
+    /// <param name="extension">The extension of the file format (a checkpoint is also a model file, whose extension says how to read it).</param>
     /// <param name="read">Reads a checkpoint file; null when the file is not one.</param>
     /// <param name="write">Writes a state (atomically) to <see cref="CheckpointOptions.Path"/>.</param>
-    public Checkpointer(CheckpointOptions o, string kind, string inputs, string options, Func<string, CheckpointState?> read, Action<CheckpointState> write)
+    public Checkpointer(CheckpointOptions o, string kind, string extension, string inputs, string options, Func<string, CheckpointState?> read, Action<CheckpointState> write)
     {
+        if (!o.Path.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"-CheckpointPath {o.Path}: a {kind.ToLowerInvariant()}'s checkpoint is a model file that Import-BlaseModel reads; name it *{extension}");
         if (o.IntervalIterations < 1) throw new ArgumentOutOfRangeException(nameof(o), $"the checkpoint interval must be at least 1 iteration (got {o.IntervalIterations})");
         _o = o; _kind = kind; _inputs = inputs; _options = options; _write = write;
         if (o.Restart || !File.Exists(o.Path)) return;

@@ -24,7 +24,7 @@ public static class CloneCheckpoint
         using var options = new CheckpointFingerprint();
         options.AddOptions(o);
         var template = model.Clone();
-        return new Checkpointer(c, Kind, inputs.Finish(), options.Finish(), IO.LineModelCheckpointFile.Read, state =>
+        return new Checkpointer(c, Kind, ".fits", inputs.Finish(), options.Finish(), IO.LineModelCheckpointFile.Read, state =>
         {
             var best = template.Clone();
             CloneObjective.Assign(best, state.Array("best"));

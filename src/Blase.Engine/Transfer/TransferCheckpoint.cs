@@ -28,7 +28,7 @@ internal static class TransferCheckpoint
         inputs.Add(new[] { obj.Bulk.RadialVelocity, obj.Bulk.VsiniParameter, obj.Bulk.LnResolvingPower }).Add(z).Add(c);
         using var options = new CheckpointFingerprint();
         options.AddOptions(o);
-        return new Checkpointer(checkpoint, Kind, inputs.Finish(), options.Finish(), IO.LineModelCheckpointFile.Read, state =>
+        return new Checkpointer(checkpoint, Kind, ".fits", inputs.Finish(), options.Finish(), IO.LineModelCheckpointFile.Read, state =>
         {
             apply(state.Array("z"), state.Array("continua"));
             var star = obj.Star.Clone();

@@ -28,7 +28,7 @@ internal static class NeuralCheckpoint
         foreach (var row in fluxes) inputs.Add(row);
         using var options = new CheckpointFingerprint();
         options.AddOptions(o);
-        return new Checkpointer(checkpoint, Kind, inputs.Finish(), options.Finish(), Read, state => Save(checkpoint.Path, emulator(Parameters(state, "best")), state));
+        return new Checkpointer(checkpoint, Kind, ".npz", inputs.Finish(), options.Finish(), Read, state => Save(checkpoint.Path, emulator(Parameters(state, "best")), state));
     }
 
     public static Dictionary<string, double[]> Capture(float[][] backendState, NeuralParameters best, params (string Name, double Value)[] scalars)
