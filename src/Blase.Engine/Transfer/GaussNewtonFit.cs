@@ -162,14 +162,16 @@ internal sealed class GaussNewtonFit
         return (sys, gBand, gBorder, perOrder);
     }
 
-    public Fitting.MinimizationResult Minimize(TransferOptions o, Action<int, double> progress, CancellationToken cancel)
+    /// <param name="checkpointAt">Where to save and resume this fit (<see cref="TransferCheckpoint"/>): the transfer's joint fit
+    /// only, not the folds of cross-validation, which share its options.</param>
+    public Fitting.MinimizationResult Minimize(TransferOptions o, Action<int, double> progress, CancellationToken cancel, Fitting.CheckpointOptions? checkpointAt = null)
     {
         var z = _obj.Current();
         var c = Continua();
         double lambda = 1e-3;
         var history = new List<double>();
         int it, evals = 1, start = 0;
-        var checkpoint = TransferCheckpoint.Open(o, _obj, _orders, z, c, (zc, cc) => { _obj.Apply(zc); SetContinua(cc); });
+        var checkpoint = TransferCheckpoint.Open(checkpointAt, o, _obj, _orders, z, c, (zc, cc) => { _obj.Apply(zc); SetContinua(cc); });
         if (checkpoint?.Resumed is { } resumed)
         {
             (z, c, lambda, start, evals) = ((double[])resumed.Array("z").Clone(), (double[])resumed.Array("continua").Clone(),

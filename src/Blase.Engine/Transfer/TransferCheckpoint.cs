@@ -16,11 +16,10 @@ internal static class TransferCheckpoint
     public const string Kind = "Transfer";
 
     /// <param name="apply">Puts a point (z, continua) into the objective's models.</param>
-    public static Checkpointer? Open(TransferOptions o, TransferObjective obj, IReadOnlyList<OrderModel> orders, double[] z, double[] c, Action<double[], double[]> apply)
+    public static Checkpointer? Open(CheckpointOptions? checkpoint, TransferOptions o, TransferObjective obj, IReadOnlyList<OrderModel> orders, double[] z, double[] c,
+        Action<double[], double[]> apply)
     {
-        if (o.Checkpoint is not { } checkpoint) return null;
-        if (o.Optimizer != TransferOptimizer.LevenbergMarquardt)
-            throw new ArgumentException($"-CheckpointPath covers the Levenberg–Marquardt transfer (the default optimizer), not {o.Optimizer}");
+        if (checkpoint is null) return null;
         using var inputs = new CheckpointFingerprint();
         foreach (var m in orders) inputs.Add(m.Order.Wavelength).Add(m.Order.Flux).Add(m.Weight);
         foreach (var lines in new[] { obj.Star, obj.Telluric }.OfType<LineModel>())
