@@ -47,6 +47,7 @@ namespace Blase.Cmdlets.Transfer;
 public sealed class InvokeBlaseTransferCommand : CheckpointedCmdlet
 {
     private CancellationTokenSource? _cancel;
+    private volatile bool _stopping;
 
     /// <summary>The cloned line model of the star (Invoke-BlaseClone, Import-BlaseModel).</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -145,6 +146,9 @@ public sealed class InvokeBlaseTransferCommand : CheckpointedCmdlet
             var last = DateTime.MinValue;
             var result = Engine.Transfer.Transfer.Fit(data, Model, Telluric, o, p =>
             {
+                // After Ctrl+C PowerShell takes no result, so the fit need not compute its uncertainties: unwinding from the
+                // first report after the stop (the joint fit reports after its current step) ends it at once, its checkpoint written.
+                if (_stopping) throw new PipelineStoppedException();
                 if ((DateTime.UtcNow - last).TotalMilliseconds < 200) return;
                 last = DateTime.UtcNow;
                 progress.StatusDescription = $"{p.Stage}: iteration {p.Iteration}, objective {p.Objective:G6}, {p.Elapsed.TotalSeconds:F1} s";
@@ -190,5 +194,9 @@ public sealed class InvokeBlaseTransferCommand : CheckpointedCmdlet
         }
     }
 
-    protected override void StopProcessing() => _cancel?.Cancel();
+    protected override void StopProcessing()
+    {
+        _stopping = true;
+        _cancel?.Cancel();
+    }
 }

@@ -13,9 +13,11 @@ public sealed class Checkpointer
     private CheckpointState? _last;
     private int _written = -1;
 
-    /// <param name="extension">The extension of the file format (a checkpoint is also a model file, whose extension says how to read it).</param>
-    /// <param name="read">Reads a checkpoint file; null when the file is not one.</param>
-    /// <param name="write">Writes a state (atomically) to <see cref="CheckpointOptions.Path"/>.</param>
+    /// <summary>
+    /// Opens the checkpoints of a run: <paramref name="extension"/> is that of the file format (a checkpoint is also a model file,
+    /// whose extension says how to read it); <paramref name="read"/> reads a checkpoint file (null when the file is not one);
+    /// <paramref name="write"/> writes a state, atomically, to <see cref="CheckpointOptions.Path"/>.
+    /// </summary>
     public Checkpointer(CheckpointOptions o, string kind, string extension, string inputs, string options, Func<string, CheckpointState?> read, Action<CheckpointState> write)
     {
         if (!o.Path.EndsWith(extension, StringComparison.OrdinalIgnoreCase))

@@ -69,7 +69,8 @@ public sealed class TrainingFailedException : Exception
 /// <summary>Fits a line model's parameters (in place) to a target spectrum, on whichever backend the objective runs.</summary>
 public static class Trainer
 {
-    /// <param name="checkpoint">Resumes from its state, if it has one, and is told of each whole iteration (<see cref="CloneCheckpoint"/>).</param>
+    /// <summary>Fits the objective's model in place; a <paramref name="checkpoint"/> gives the state to resume from, if it has one,
+    /// and is told of each whole iteration (<see cref="CloneCheckpoint"/>).</summary>
     public static TrainingReport Fit(CloneObjective objective, TrainingOptions options, Action<TrainingProgress>? progress = null, CancellationToken cancel = default,
         Checkpointer? checkpoint = null)
     {

@@ -162,8 +162,8 @@ internal sealed class GaussNewtonFit
         return (sys, gBand, gBorder, perOrder);
     }
 
-    /// <param name="checkpointAt">Where to save and resume this fit (<see cref="TransferCheckpoint"/>): the transfer's joint fit
-    /// only, not the folds of cross-validation, which share its options.</param>
+    /// <summary>Levenberg–Marquardt from the objective's current point. <paramref name="checkpointAt"/> is where to save and resume
+    /// this fit (<see cref="TransferCheckpoint"/>): the transfer's joint fit only, not the folds of cross-validation, which share its options.</summary>
     public Fitting.MinimizationResult Minimize(TransferOptions o, Action<int, double> progress, CancellationToken cancel, Fitting.CheckpointOptions? checkpointAt = null)
     {
         var z = _obj.Current();

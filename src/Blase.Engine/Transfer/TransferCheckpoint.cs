@@ -15,7 +15,8 @@ internal static class TransferCheckpoint
 {
     public const string Kind = "Transfer";
 
-    /// <param name="apply">Puts a point (z, continua) into the objective's models.</param>
+    /// <summary>The checkpointer of a joint fit, or null without <paramref name="checkpoint"/>; <paramref name="apply"/> puts a point
+    /// (z, continua) into the objective's models.</summary>
     public static Checkpointer? Open(CheckpointOptions? checkpoint, TransferOptions o, TransferObjective obj, IReadOnlyList<OrderModel> orders, double[] z, double[] c,
         Action<double[], double[]> apply)
     {

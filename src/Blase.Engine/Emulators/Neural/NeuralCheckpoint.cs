@@ -17,7 +17,8 @@ internal static class NeuralCheckpoint
     public const string Kind = "Neural";
     private const string Prefix = "checkpoint.", Entry = "checkpoint.txt";
 
-    /// <param name="emulator">The network a set of training parameters stands for (labels scaled back, flux scale folded in).</param>
+    /// <summary>The checkpointer of a training, or null without a checkpoint path; <paramref name="emulator"/> gives the network a set
+    /// of training parameters stands for (labels scaled back, flux scale folded in).</summary>
     public static Checkpointer? Open(NeuralTrainingOptions o, IReadOnlyList<string> labelNames, double[][] labels, double[][] fluxes,
         Func<NeuralParameters, NeuralEmulator> emulator)
     {
