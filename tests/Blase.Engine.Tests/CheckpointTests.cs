@@ -148,14 +148,15 @@ public sealed class CheckpointTests : IDisposable
         for (int q = 0; q < whole.Orders.Count; q++) SameBits(whole.Orders[q].Continuum, resumed.Orders[q].Continuum, "continuum");
     }
 
-    private static Emulators.Neural.NeuralEmulator Train(CheckpointOptions? checkpoint, int stopAfter = 0, List<double>? rates = null)
+    private static Emulators.Neural.NeuralEmulator Train(CheckpointOptions? checkpoint, int stopAfter = 0, List<double>? rates = null, bool simulator = false)
     {
         // Smooth functions of two labels on 31 pixels; the step size decays (patience 3) within the run, so that is resumed too.
         var r = new Random(2);
         var labels = Enumerable.Range(0, 90).Select(_ => new[] { r.NextDouble(), 3 + r.NextDouble() }).ToArray();
         var fluxes = labels.Select(l => Enumerable.Range(0, 31).Select(j => 1 - 0.2 * Math.Exp(-Math.Pow(j - 15 - 6 * l[0], 2) / 6) * l[1] / 4).ToArray()).ToArray();
         var options = new Emulators.Neural.NeuralTrainingOptions
-            { MaxEpochs = 30, BatchSize = 8, HiddenUnits = 12, DecayPatience = 3, Patience = 1000, LearningRate = 0.02, Device = Compute.DeviceKind.Cpu, Checkpoint = checkpoint };
+            { MaxEpochs = simulator ? 6 : 30, BatchSize = 8, HiddenUnits = 12, DecayPatience = 3, Patience = 1000, LearningRate = 0.02, Device = Compute.DeviceKind.Cpu,
+              Checkpoint = checkpoint, Simulator = simulator };
         using var cancel = new CancellationTokenSource();
         return Emulators.Neural.NeuralTrainer.Train(new[] { "A", "B" }, labels, fluxes, null, options, p => { rates?.Add(p.LearningRate); if (p.Epoch == stopAfter) cancel.Cancel(); }, cancel.Token);
     }
@@ -187,6 +188,21 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(whole.Training.Steps, resumed.Training.Steps);
         Assert.Equal(whole.Training.BestEpoch, resumed.Training.BestEpoch);
         SameBits(new[] { whole.Training.ValidationLoss, whole.Training.TrainingLoss }, new[] { resumed.Training.ValidationLoss, resumed.Training.TrainingLoss }, "losses");
+        SameNetwork(whole, resumed);
+    }
+
+    /// <summary>The GPU backend's state (weights and Adam moments in device memory) goes to the checkpoint and back: on ILGPU's
+    /// CPU simulator, which runs the same kernels.</summary>
+    [Fact]
+    public void Network_training_on_the_device_backend_resumes_to_the_same_bits()
+    {
+        var whole = Train(null, simulator: true);
+        string path = Path.Combine(_dir, "device.ckpt.npz");
+        Train(new CheckpointOptions(path) { IntervalIterations = 2 }, stopAfter: 3, simulator: true);
+        Assert.Equal(3, Emulators.Neural.NeuralCheckpoint.Read(path)!.Iteration);
+        var resumed = Train(new CheckpointOptions(path) { IntervalIterations = 2 }, simulator: true);
+        Assert.StartsWith("ILGPU CPU simulator", resumed.Training!.Device);
+        Assert.Equal(whole.Training!.Steps, resumed.Training.Steps);
         SameNetwork(whole, resumed);
     }
 }
