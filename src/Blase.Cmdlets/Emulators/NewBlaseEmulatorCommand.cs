@@ -18,8 +18,9 @@ namespace Blase.Cmdlets.Emulators;
 /// (Ting et al. 2019): labels scaled to [-0.5, 0.5] by the grid's range, two hidden layers of -HiddenUnits (300) with LeakyReLU,
 /// one output per pixel; an L1 loss minimized by Adam in mini-batches of -BatchSize, a -ValidationFraction of the spectra held
 /// out to keep the best weights and to stop after -Patience epochs without improvement (or at -MaxEpochs). Labels that do not
-/// vary over the grid are not dimensions of the emulator. Training shows its progress; Ctrl+C stops it and keeps the best
-/// emulator so far. Get-BlaseTemplate draws spectra from the result and Invoke-BlaseLabelFit fits it to spectra; Save-BlaseModel
+/// vary over the grid are not dimensions of the emulator. Training shows its progress; Ctrl+C stops it (PowerShell then takes no more output: with
+/// -CheckpointPath, which saves a network's training every -CheckpointInterval epochs and resumes it, the best network so far is
+/// in the checkpoint, where Import-BlaseModel reads it). Get-BlaseTemplate draws spectra from the result and Invoke-BlaseLabelFit fits it to spectra; Save-BlaseModel
 /// writes it (Starfish's emulator layout, or The Payne's .npz for a network).</para>
 /// </summary>
 /// <example>
@@ -47,9 +48,14 @@ namespace Blase.Cmdlets.Emulators;
 /// <code>$net = New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -MaxEpochs 300 -Verbose; $net.Training</code>
 /// <para>Trains a The-Payne-style network on the IGRINS grid and shows how its training went (epochs, best validation loss, time).</para>
 /// </example>
+/// <example>
+/// <code>New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -CheckpointPath ./igrins.ckpt.npz -CheckpointInterval 50</code>
+/// <para>Trains a network with a checkpoint every 50 epochs. After Ctrl+C (or a crash) `Import-BlaseModel ./igrins.ckpt.npz` gives
+/// the best network so far, and the same command resumes the training where it stopped.</para>
+/// </example>
 [Cmdlet(VerbsCommon.New, "BlaseEmulator")]
 [OutputType(typeof(PcaGpEmulator), typeof(NeuralEmulator))]
-public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
+public sealed class NewBlaseEmulatorCommand : CheckpointedCmdlet
 {
     private CancellationTokenSource? _cancel;
     private readonly List<Spectrum> _spectra = new();
@@ -173,6 +179,7 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
     private void BuildFrom(EmulatorGrid grid, string source) => Train(grid, source, (progress, cancel) =>
     {
         if (Kind == EmulatorKind.Neural) return Network(grid, source, progress, cancel);
+        if (CheckpointPath is not null) throw new ArgumentException("-CheckpointPath covers the network's training (-Kind Neural); the PCA + GP training takes seconds and is not checkpointed");
         // The defaults live in PcaGpOptions; only what the user bound is copied.
         var options = new PcaGpOptions { Components = Components };
         if (MyInvocation.BoundParameters.ContainsKey(nameof(ExplainedVariance))) options.ExplainedVariance = ExplainedVariance;
@@ -243,7 +250,7 @@ public sealed class NewBlaseEmulatorCommand : BlaseCmdlet
         if (bound.ContainsKey(nameof(ValidationFraction))) o = o with { ValidationFraction = ValidationFraction };
         if (bound.ContainsKey(nameof(Patience))) o = o with { Patience = Patience };
         if (bound.ContainsKey(nameof(Seed))) o = o with { Seed = Seed };
-        return o;
+        return o with { Checkpoint = Checkpoint() };
     }
 
     private NeuralEmulator Network(EmulatorGrid grid, string source, ProgressRecord progress, CancellationToken cancel)

@@ -14,7 +14,9 @@ namespace Blase.Cmdlets.Lines;
 /// (Levenberg-Marquardt) step that uses each line's own 4x4 curvature, or with Adam as blasé does. The result is a line
 /// model with a Report (lines, iterations, time, device, RMS at native resolution and after smoothing to -ResolvingPower).
 /// -WhatIf reports how many lines would be fitted, and where, without fitting. Ctrl+C stops within a second;
-/// -TimeLimit stops gracefully and returns the best model so far.</para>
+/// -TimeLimit stops gracefully and returns the best model so far. -CheckpointPath saves the fit's state every -CheckpointInterval
+/// iterations and on a stop, with the best model so far (Import-BlaseModel reads it, also after Ctrl+C); the same command
+/// with the same -CheckpointPath resumes and ends with the result of an uninterrupted run.</para>
 /// </summary>
 /// <example>
 /// <code>Import-BlaseSpectrum ./phoenix -Teff 5800 -LogG 4.5 -Metallicity 0 | Invoke-BlaseClone | Export-BlaseLines -Path lines.xlsx</code>
@@ -30,12 +32,18 @@ namespace Blase.Cmdlets.Lines;
 /// missing (up to 1.5 times the lines found), then everything is refitted.</para>
 /// </example>
 /// <example>
+/// <code>$t = Import-BlaseSpectrum ./sun_normalized.fits; $t | Invoke-BlaseClone -Normalized -CheckpointPath ./sun.ckpt.fits  # Ctrl+C, then:
+/// Import-BlaseModel ./sun.ckpt.fits; $t | Invoke-BlaseClone -Normalized -CheckpointPath ./sun.ckpt.fits</code>
+/// <para>Checkpoints a clone every 10 iterations; after Ctrl+C the checkpoint holds the best model so far, and the same command
+/// resumes from it.</para>
+/// </example>
+/// <example>
 /// <code>Import-BlaseSpectrum ./template.fits | Invoke-BlaseClone -Prominence 0.02 -WhatIf</code>
 /// <para>Says how many lines a prominence of 0.02 finds, and over which range, without fitting them.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "BlaseClone", SupportsShouldProcess = true)]
 [OutputType(typeof(LineModel))]
-public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
+public sealed class InvokeBlaseCloneCommand : CheckpointedCmdlet
 {
     private CancellationTokenSource? _cancel;
 
@@ -136,6 +144,7 @@ public sealed class InvokeBlaseCloneCommand : BlaseCmdlet
             WriteVerbose($"{InputObject.Name}: {found.Count} lines with prominence >= {options.Prominence} between {found[0].Center:F3} and {found[^1].Center:F3} Å");
             if (!ShouldProcess(InputObject.Name, $"Clone {found.Count} lines between {found[0].Center:F3} and {found[^1].Center:F3} Å ({target.PixelCount} px)"))
                 return;
+            t.Checkpoint = Checkpoint();
             _cancel = TimeLimit is double limit ? new CancellationTokenSource(TimeSpan.FromSeconds(limit)) : new CancellationTokenSource();
             var progress = new ProgressRecord(2, $"Invoke-BlaseClone {InputObject.Name}", $"fitting {found.Count} lines");
             WriteProgress(progress);

@@ -20,7 +20,10 @@ namespace Blase.Cmdlets.Transfer;
 /// where the template does not match the star; ErrorMethod says which), R, χ², the residual RMS, per-order results, the model
 /// spectrum and the updated line model; Get-BlaseLine on
 /// it lists every line before and after. The barycentric correction comes from the header (HPF's BRVCORR) unless
-/// -BarycentricCorrection gives one; -BarycentricCorrection 0 applies none (for spectra already in the barycentric frame).</para>
+/// -BarycentricCorrection gives one; -BarycentricCorrection 0 applies none (for spectra already in the barycentric frame).
+/// -CheckpointPath saves the joint fit's state every -CheckpointInterval iterations and on a stop (Levenberg-Marquardt only), with
+/// the transferred lines at the best point so far (Import-BlaseModel reads them, also after Ctrl+C); the same command with the
+/// same -CheckpointPath resumes and ends with the result of an uninterrupted run.</para>
 /// </summary>
 /// <example>
 /// <code>$clone = Import-BlaseSpectrum ./lte03900.dat | Invoke-BlaseClone -Teff 3900
@@ -35,11 +38,17 @@ namespace Blase.Cmdlets.Transfer;
 /// <code>$r = $spectrum | Invoke-BlaseTransfer -Model $clone -Telluric $tellurics -Free Default,Telluric; $r | Get-BlaseLine | Export-BlaseLines -Path changes.xlsx</code>
 /// <para>Fits star and tellurics together and writes every line's before and after to Excel.</para>
 /// </example>
+/// <example>
+/// <code>$r = $spectrum | Invoke-BlaseTransfer -Model $clone -CheckpointPath ./wasp69.ckpt.fits -CheckpointInterval 5</code>
+/// <para>Checkpoints the fit every 5 iterations. After Ctrl+C, `Import-BlaseModel ./wasp69.ckpt.fits` gives the transferred lines at
+/// the best point so far (RV, v sin i and R in its provenance), and the same command resumes the fit.</para>
+/// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "BlaseTransfer")]
 [OutputType(typeof(TransferResult))]
-public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
+public sealed class InvokeBlaseTransferCommand : CheckpointedCmdlet
 {
     private CancellationTokenSource? _cancel;
+    private volatile bool _stopping;
 
     /// <summary>The cloned line model of the star (Invoke-BlaseClone, Import-BlaseModel).</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -105,7 +114,8 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
     [Parameter] public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
     /// <summary>Stop the full fit after this many seconds and return the best point reached (its uncertainties are those of an
-    /// unconverged point; a warning says so). Ctrl+C stops the same way, but PowerShell then takes no more output.</summary>
+    /// unconverged point; a warning says so). Ctrl+C stops the same way, but PowerShell then takes no more output: with
+    /// -CheckpointPath the best point so far is in the checkpoint.</summary>
     [Parameter] [ValidateRange(0.001, 1e7)] public double? TimeLimit { get; set; }
 
     protected override void ProcessRecord()
@@ -130,12 +140,16 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
         try
         {
             ApplyPriorScale(o);
+            o.Checkpoint = Checkpoint();
             var data = Order is null ? Spectrum : Spectrum.SelectOrders(Order);
             _cancel = TimeLimit is double limit ? new CancellationTokenSource(TimeSpan.FromSeconds(limit)) : new CancellationTokenSource();
             var progress = new ProgressRecord(3, $"Invoke-BlaseTransfer {Spectrum.Name}", "starting");
             var last = DateTime.MinValue;
             var result = Engine.Transfer.Transfer.Fit(data, Model, Telluric, o, p =>
             {
+                // After Ctrl+C PowerShell takes no result, so the fit need not compute its uncertainties: unwinding from the
+                // first report after the stop (the joint fit reports after its current step) ends it at once, its checkpoint written.
+                if (_stopping) throw new PipelineStoppedException();
                 if ((DateTime.UtcNow - last).TotalMilliseconds < 200) return;
                 last = DateTime.UtcNow;
                 progress.StatusDescription = $"{p.Stage}: iteration {p.Iteration}, objective {p.Objective:G6}, {p.Elapsed.TotalSeconds:F1} s";
@@ -183,5 +197,9 @@ public sealed class InvokeBlaseTransferCommand : BlaseCmdlet
         }
     }
 
-    protected override void StopProcessing() => _cancel?.Cancel();
+    protected override void StopProcessing()
+    {
+        _stopping = true;
+        _cancel?.Cancel();
+    }
 }

@@ -145,9 +145,11 @@ public sealed class CloneObjective
         return p;
     }
 
-    public void SetParameters(double[] p)
+    public void SetParameters(double[] p) => Assign(Model, p);
+
+    /// <summary>Puts a parameter vector (<see cref="GetParameters"/>' layout) into a model.</summary>
+    internal static void Assign(LineModel m, double[] p)
     {
-        var m = Model;
         for (int j = 0; j < m.Count; j++)
         {
             m.Center[j] = p[4 * j]; m.LnAmplitude[j] = p[4 * j + 1]; m.LnSigma[j] = p[4 * j + 2]; m.LnGamma[j] = p[4 * j + 3];

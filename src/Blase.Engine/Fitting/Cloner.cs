@@ -82,6 +82,8 @@ public static partial class Cloner
     public static LineModel Fit(string name, Spectrum target, IReadOnlyList<FoundLine> found, CloneOptions o,
         Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
+        if (o.Training.Checkpoint is not null && o.DiscoveryRounds > 0)
+            throw new ArgumentException("-CheckpointPath covers a clone without discovery rounds (each round refits a larger model); leave out -DiscoveryRounds or -CheckpointPath");
         var order = target.Orders[0];
         var wave = order.Wavelength;
         var model = LineFinder.InitialModel(found, wave[0], wave[^1], o.Profile, o.Mode, o.ContinuumDegree);
@@ -159,12 +161,15 @@ public static partial class Cloner
         var model = kernels.Model;
         try
         {
-            if (kernels is Compute.GpuLineKernels gpu && o.Optimizer == OptimizerKind.LevenbergMarquardt)
+            // The device-resident loop keeps its state on the GPU: with a checkpoint, the host drives the steps instead.
+            if (kernels is Compute.GpuLineKernels gpu && o.Optimizer == OptimizerKind.LevenbergMarquardt && o.Checkpoint is null)
             {
                 using var trainer = new Compute.GpuTrainer(gpu, target, weight);
                 return trainer.Fit(o, progress, cancel);
             }
-            return Trainer.Fit(new CloneObjective(kernels, target, weight, o.Threads), o, progress, cancel);
+            var checkpoint = CloneCheckpoint.Open(kernels, target, weight, o);
+            if (checkpoint?.Resumed is { } resumed) note($"resumed from the checkpoint {o.Checkpoint!.Path} after {resumed.Iteration} iterations");
+            return Trainer.Fit(new CloneObjective(kernels, target, weight, o.Threads), o, progress, cancel, checkpoint);
         }
         catch (Exception e) when (kernels is not LineKernels && e is not OperationCanceledException)
         {

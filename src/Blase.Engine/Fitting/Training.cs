@@ -26,6 +26,8 @@ public sealed class TrainingOptions
     /// <summary>On cancellation, return the best parameters so far instead of throwing.</summary>
     public bool ReturnBestOnCancel { get; set; } = true;
     public int? Threads { get; set; }
+    /// <summary>Save the optimizer's state there every so many iterations, and resume from it (<see cref="CheckpointOptions"/>); none by default.</summary>
+    public CheckpointOptions? Checkpoint { get; set; }
 
     /// <summary>The same options with another iteration limit.</summary>
     public TrainingOptions WithEpochs(int epochs)
@@ -71,7 +73,10 @@ public sealed class TrainingFailedException : Exception
 /// <summary>Fits a line model's parameters (in place) to a target spectrum, on whichever backend the objective runs.</summary>
 public static class Trainer
 {
-    public static TrainingReport Fit(CloneObjective objective, TrainingOptions options, Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>Fits the objective's model in place; a <paramref name="checkpoint"/> gives the state to resume from, if it has one,
+    /// and is told of each whole iteration (<see cref="CloneCheckpoint"/>).</summary>
+    public static TrainingReport Fit(CloneObjective objective, TrainingOptions options, Action<TrainingProgress>? progress = null, CancellationToken cancel = default,
+        Checkpointer? checkpoint = null)
     {
         var sw = Stopwatch.StartNew();
         var report = new TrainingReport
@@ -89,15 +94,17 @@ public static class Trainer
         double bestLoss = loss;
         try
         {
-            if (options.Optimizer == OptimizerKind.Adam) RunAdam(objective, options, report, ref best, ref bestLoss, sw, progress, cancel);
-            else RunLm(objective, options, report, ref best, ref bestLoss, sw, progress, cancel);
+            if (options.Optimizer == OptimizerKind.Adam) RunAdam(objective, options, report, ref best, ref bestLoss, sw, progress, cancel, checkpoint);
+            else RunLm(objective, options, report, ref best, ref bestLoss, sw, progress, cancel, checkpoint);
         }
         catch (OperationCanceledException) when (options.ReturnBestOnCancel)
         {
+            checkpoint?.Stopped();
             report.StopReason = "cancelled; the best parameters so far were kept";
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            checkpoint?.Stopped();
             // A device that fails mid-run must not lose the model: leave the best parameters in it and say where it stopped.
             objective.SetParameters(best);
             report.Seconds = sw.Elapsed.TotalSeconds;
@@ -142,19 +149,23 @@ public static class Trainer
     }
 
     private static void RunLm(CloneObjective obj, TrainingOptions o, TrainingReport r, ref double[] best, ref double bestLoss,
-        Stopwatch sw, Action<TrainingProgress>? progress, CancellationToken cancel)
+        Stopwatch sw, Action<TrainingProgress>? progress, CancellationToken cancel, Checkpointer? checkpoint)
     {
         int lines = obj.Model.Count, nc = obj.Model.Continuum.Length;
         var p = obj.GetParameters();
         var grad = new double[p.Length];
         var blocks = new double[10 * lines];
         var cblock = new double[nc * nc];
+        double lambda = 1e-2, growth = 2;
+        int start = 0;
+        if (CloneCheckpoint.Resume(checkpoint, obj, r, ref p, ref best, ref bestLoss) is { } resumed)
+            (start, lambda, growth) = (resumed.Iteration, resumed.Scalar("lambda"), resumed.Scalar("growth"));
         var flux = obj.Flux();
-        double loss = obj.Loss(flux), lambda = 1e-2, growth = 2;
+        double loss = obj.Loss(flux);
         var predicted = new double[lines];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads ?? Environment.ProcessorCount) };
         obj.Gradient(flux, grad, blocks, cblock);
-        for (int epoch = 1; epoch <= o.Epochs; epoch++)
+        for (int epoch = start + 1; epoch <= o.Epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
             bool accepted = false;
@@ -190,6 +201,7 @@ public static class Trainer
             Report(obj, o, r, epoch, loss, sw, progress);
             if (!accepted) { r.StopReason = "no step lowers the loss (converged)"; return; }
             if (Converged(r, o)) { r.StopReason = $"loss changed by less than {o.Tolerance:G2} over {o.Patience} iterations"; return; }
+            checkpoint?.Reached(epoch, CloneCheckpoint.Capture(r, p, best, bestLoss, ("lambda", new[] { lambda }), ("growth", new[] { growth })));
             obj.Gradient(flux, grad, blocks, cblock);
         }
         r.StopReason = "reached the iteration limit";
@@ -244,7 +256,7 @@ public static class Trainer
     }
 
     private static void RunAdam(CloneObjective obj, TrainingOptions o, TrainingReport r, ref double[] best, ref double bestLoss,
-        Stopwatch sw, Action<TrainingProgress>? progress, CancellationToken cancel)
+        Stopwatch sw, Action<TrainingProgress>? progress, CancellationToken cancel, Checkpointer? checkpoint)
     {
         const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
         int lines = obj.Model.Count;
@@ -253,8 +265,14 @@ public static class Trainer
         var m = new double[p.Length];
         var v = new double[p.Length];
         var vMax = new double[p.Length];
+        int start = 0;
+        if (CloneCheckpoint.Resume(checkpoint, obj, r, ref p, ref best, ref bestLoss) is { } resumed)
+        {
+            start = resumed.Iteration;
+            resumed.Array("m").CopyTo(m, 0); resumed.Array("v").CopyTo(v, 0); resumed.Array("vMax").CopyTo(vMax, 0);
+        }
         var flux = obj.Flux();
-        for (int epoch = 1; epoch <= o.Epochs; epoch++)
+        for (int epoch = start + 1; epoch <= o.Epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
             obj.Gradient(flux, grad);
@@ -274,6 +292,7 @@ public static class Trainer
             if (loss < bestLoss) { bestLoss = loss; best = (double[])p.Clone(); }
             Report(obj, o, r, epoch, loss, sw, progress);
             if (Converged(r, o)) { r.StopReason = $"loss changed by less than {o.Tolerance:G2} over {o.Patience} epochs"; return; }
+            checkpoint?.Reached(epoch, CloneCheckpoint.Capture(r, p, best, bestLoss, ("m", m), ("v", v), ("vMax", vMax)));
         }
         r.StopReason = "reached the epoch limit";
     }

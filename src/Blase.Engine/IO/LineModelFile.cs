@@ -19,7 +19,10 @@ public static class LineModelFile
 {
     public static readonly IReadOnlyList<string> BlaseColumns = Array.AsReadOnly(new[] { "lam_center_A", "ln_amplitude", "ln_sigma_A", "ln_gamma_A" });
 
-    public static void Save(LineModel m, string path, bool overwrite = true)
+    public static void Save(LineModel m, string path, bool overwrite = true) => FitsFile.Write(path, Hdus(m), overwrite);
+
+    /// <summary>The HDUs of a line model file (a checkpoint adds its state to them: <see cref="LineModelCheckpointFile"/>).</summary>
+    internal static List<FitsHdu> Hdus(LineModel m)
     {
         var h = new FitsHeader()
             .Set("BLASEFMT", "line-model", "Blase line model")
@@ -48,7 +51,7 @@ public static class LineModelFile
             .Set("TCOMM4", "natural log of the Lorentzian half width gamma in Angstrom"));
         var hdus = new List<FitsHdu> { new FitsImage(Array.Empty<double>(), Array.Empty<int>(), 8, h), table };
         if (m.Report is not null && CloneReportFits.Table(m.Report.Training) is FitsTable training) hdus.Add(training);
-        FitsFile.Write(path, hdus, overwrite);
+        return hdus;
     }
 
     public static LineModel Load(string path)

@@ -162,49 +162,72 @@ internal sealed class GaussNewtonFit
         return (sys, gBand, gBorder, perOrder);
     }
 
-    public Fitting.MinimizationResult Minimize(TransferOptions o, Action<int, double> progress, CancellationToken cancel)
+    /// <summary>Levenberg–Marquardt from the objective's current point. <paramref name="checkpointAt"/> is where to save and resume
+    /// this fit (<see cref="TransferCheckpoint"/>): the transfer's joint fit only, not the folds of cross-validation, which share its options.</summary>
+    public Fitting.MinimizationResult Minimize(TransferOptions o, Action<int, double> progress, CancellationToken cancel, Fitting.CheckpointOptions? checkpointAt = null)
     {
         var z = _obj.Current();
         var c = Continua();
-        double f = Value(z, c), lambda = 1e-3;
-        var history = new List<double> { f };
-        string reason = "reached the iteration limit";
-        int it, evals = 1;
-        for (it = 1; it <= o.MaxIterations; it++)
+        double lambda = 1e-3;
+        var history = new List<double>();
+        int it, evals = 1, start = 0;
+        var checkpoint = TransferCheckpoint.Open(checkpointAt, o, _obj, _orders, z, c, (zc, cc) => { _obj.Apply(zc); SetContinua(cc); });
+        if (checkpoint?.Resumed is { } resumed)
         {
-            // A stop request (Ctrl+C, a time limit) keeps the point reached: every accepted step lowered the objective.
-            if (cancel.IsCancellationRequested) { reason = StoppedOnRequest; it--; break; }
-            var (sys, gb, gd, _) = Assemble(z, c);
-            evals += 2;
-            bool accepted = false;
-            for (int attempt = 0; attempt < 12 && !accepted && !cancel.IsCancellationRequested; attempt++)
+            (z, c, lambda, start, evals) = ((double[])resumed.Array("z").Clone(), (double[])resumed.Array("continua").Clone(),
+                resumed.Scalar("lambda"), resumed.Iteration, (int)resumed.Scalar("evaluations"));
+            history.AddRange(resumed.Array("history"));
+        }
+        double f = Value(z, c);
+        if (start == 0) history.Add(f);
+        if (checkpoint is { Resumed: null }) checkpoint.Reached(0, TransferCheckpoint.Capture(z, c, lambda, history, evals));
+        string reason = "reached the iteration limit";
+        try
+        {
+            for (it = start + 1; it <= o.MaxIterations; it++)
             {
-                var sol = sys.Solve(gb.Select(v => -v).ToArray(), gd.Select(v => -v).ToArray(), lambda);
-                if (sol is null) { lambda *= 10; continue; }
-                var (x, y) = sol.Value;
-                var zt = (double[])z.Clone();
-                var ct = (double[])c.Clone();
-                for (int i = 0; i < _nz; i++)
+                // A stop request (Ctrl+C, a time limit) keeps the point reached: every accepted step lowered the objective.
+                if (cancel.IsCancellationRequested) { reason = StoppedOnRequest; it--; break; }
+                var (sys, gb, gd, _) = Assemble(z, c);
+                evals += 2;
+                bool accepted = false;
+                for (int attempt = 0; attempt < 12 && !accepted && !cancel.IsCancellationRequested; attempt++)
                 {
-                    double step = _bandOf[i] >= 0 ? x[_bandOf[i]] : y[_borderOf[i]];
-                    zt[i] += Math.Clamp(step, -MaxStep, MaxStep);
+                    var sol = sys.Solve(gb.Select(v => -v).ToArray(), gd.Select(v => -v).ToArray(), lambda);
+                    if (sol is null) { lambda *= 10; continue; }
+                    var (x, y) = sol.Value;
+                    var zt = (double[])z.Clone();
+                    var ct = (double[])c.Clone();
+                    for (int i = 0; i < _nz; i++)
+                    {
+                        double step = _bandOf[i] >= 0 ? x[_bandOf[i]] : y[_borderOf[i]];
+                        zt[i] += Math.Clamp(step, -MaxStep, MaxStep);
+                    }
+                    for (int k = 0; k < _nc; k++) ct[k] += y[_bulkZ.Length + k];
+                    double ft = Value(zt, ct);
+                    evals++;
+                    if (ft < f) { z = zt; c = ct; f = ft; accepted = true; lambda = Math.Max(lambda / 3, 1e-9); }
+                    else lambda *= 4;
                 }
-                for (int k = 0; k < _nc; k++) ct[k] += y[_bulkZ.Length + k];
-                double ft = Value(zt, ct);
-                evals++;
-                if (ft < f) { z = zt; c = ct; f = ft; accepted = true; lambda = Math.Max(lambda / 3, 1e-9); }
-                else lambda *= 4;
-            }
-            history.Add(f);
-            progress(it, f);
-            if (!accepted && cancel.IsCancellationRequested) { reason = StoppedOnRequest; break; }
-            if (!accepted) { reason = "no step lowers the objective (converged)"; break; }
-            if (history.Count > o.Patience && history[^(o.Patience + 1)] - f <= o.Tolerance * Math.Abs(history[^(o.Patience + 1)]))
-            {
-                reason = $"the objective changed by less than {o.Tolerance:G2} over {o.Patience} iterations";
-                break;
+                history.Add(f);
+                progress(it, f);
+                if (!accepted && cancel.IsCancellationRequested) { reason = StoppedOnRequest; break; }
+                if (!accepted) { reason = "no step lowers the objective (converged)"; break; }
+                if (history.Count > o.Patience && history[^(o.Patience + 1)] - f <= o.Tolerance * Math.Abs(history[^(o.Patience + 1)]))
+                {
+                    reason = $"the objective changed by less than {o.Tolerance:G2} over {o.Patience} iterations";
+                    break;
+                }
+                checkpoint?.Reached(it, TransferCheckpoint.Capture(z, c, lambda, history, evals));
             }
         }
+        catch
+        {
+            // A failure, or a progress report refused by a stopped pipeline: the last whole iteration is kept.
+            checkpoint?.Stopped();
+            throw;
+        }
+        if (reason == StoppedOnRequest) checkpoint?.Stopped();
         Value(z, c);
         return new Fitting.MinimizationResult(z, f, Math.Min(it, o.MaxIterations), evals, reason) { Cancelled = reason == StoppedOnRequest };
     }

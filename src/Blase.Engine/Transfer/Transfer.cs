@@ -19,6 +19,8 @@ public static class Transfer
         ArgumentNullException.ThrowIfNull(spectrum);
         ArgumentNullException.ThrowIfNull(template);
         if (template.Count == 0 && (telluric is null || telluric.Count == 0)) throw new ArgumentException("the line model has no lines");
+        if (o.Checkpoint is not null && o.Optimizer != TransferOptimizer.LevenbergMarquardt)
+            throw new ArgumentException($"-CheckpointPath covers the Levenberg–Marquardt transfer (the default optimizer), not {o.Optimizer}");
         if (!(o.ResolvingPower > 0)) throw new ArgumentOutOfRangeException(nameof(o), $"the resolving power must be positive (got {o.ResolvingPower})");
         var sw = Stopwatch.StartNew();
         var notes = new List<string>();
@@ -113,7 +115,7 @@ public static class Transfer
             if (o.Optimizer == TransferOptimizer.LevenbergMarquardt)
             {
                 var gn = new GaussNewtonFit(obj);
-                r2 = gn.Minimize(o, (it, f) => Report("all parameters", it, f), cancel);
+                r2 = gn.Minimize(o, (it, f) => Report("all parameters", it, f), cancel, o.Checkpoint);
                 robust = gn.BulkErrors();
                 present = robust.Coordinates;
                 errs = robust.Curvature;

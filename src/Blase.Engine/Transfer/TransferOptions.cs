@@ -84,6 +84,8 @@ public sealed class TransferOptions
     public int Patience { get; set; } = 3;
     public double AdamLearningRate { get; set; } = 0.05;
     public int? Threads { get; set; }
+    /// <summary>Save the joint fit's state there every so many iterations, and resume from it (<see cref="Fitting.CheckpointOptions"/>); none by default.</summary>
+    public Fitting.CheckpointOptions? Checkpoint { get; set; }
     /// <summary>Auto takes a CUDA GPU for the forward model and its adjoint when one works, else the CPU.</summary>
     public Compute.DeviceKind Device { get; set; } = Compute.DeviceKind.Cpu;
     /// <summary>The device memory the orders may take together, in bytes (null: 90 % of the GPU's); orders beyond it run on the CPU.</summary>

@@ -39,6 +39,14 @@ internal sealed class CpuNeuralBackend : INeuralBackend
 
     public NeuralTrainingState State() => new(Snapshot(), new NeuralParameters(_mw, _mb).Copy(), new NeuralParameters(_vw, _vb).Copy());
 
+    public void Restore(NeuralTrainingState state)
+    {
+        var from = state.Arrays();
+        var into = new NeuralTrainingState(new NeuralParameters(_wt, _b), new NeuralParameters(_mw, _mb), new NeuralParameters(_vw, _vb)).Arrays();
+        if (from.Length != into.Length || from.Where((a, i) => a.Length != into[i].Length).Any()) throw new BlaseDataException("the checkpoint's network has another shape", null);
+        for (int i = 0; i < into.Length; i++) from[i].CopyTo(into[i], 0);
+    }
+
     public void Dispose() { }
 
     /// <summary>Buffers for one batch: inputs, pre-activations, activations and their gradients, weight gradients.</summary>

@@ -52,6 +52,11 @@ internal sealed class FallbackNeuralBackend : INeuralBackend
     public double Loss(int[] rows) => Run(b => b.Loss(rows));
     public NeuralParameters Snapshot() => Run(b => b.Snapshot());
     public NeuralTrainingState State() => Run(b => b.State());
+    public void Restore(NeuralTrainingState state)
+    {
+        Run(b => { b.Restore(state); return 0; });
+        if (Fault is null) { _saved = state; _since.Clear(); }
+    }
     public NeuralParameters Gradient(int[] rows) => Run(b => b.Gradient(rows));
 
     private T Run<T>(Func<INeuralBackend, T> call)

@@ -238,6 +238,15 @@ public sealed class GpuNeuralBackend : INeuralBackend
         return 4L * ((long)rows * (labels + pixels) + (long)maxRows * (labels + 2L * pixels + 6L * hidden) + 4 * parameters) + 12L * maxRows;
     }
 
+    void INeuralBackend.Restore(NeuralTrainingState state)
+    {
+        _acc.Bind();
+        var from = state.Arrays();
+        var into = _wt.Concat(_b).Concat(_mw).Concat(_mb).Concat(_vw).Concat(_vb).ToArray();
+        if (from.Length != into.Length || from.Where((a, i) => a.Length != into[i].Length).Any()) throw new BlaseDataException("the checkpoint's network has another shape", null);
+        for (int i = 0; i < into.Length; i++) into[i].CopyFromCPU(from[i]);
+    }
+
     public void Dispose()
     {
         foreach (var buffer in new MemoryBuffer[] { _x, _y, _bx, _by, _z1, _a1, _z2, _a2, _out, _d1, _d2, _rows, _rowLoss }

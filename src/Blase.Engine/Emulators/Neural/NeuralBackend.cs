@@ -25,7 +25,19 @@ internal sealed record NeuralParameters(float[][] WeightsT, float[][] Biases)
 }
 
 /// <summary>All a backend's training holds: the parameters and Adam's first and second moments (shaped as the parameters).</summary>
-internal sealed record NeuralTrainingState(NeuralParameters Parameters, NeuralParameters First, NeuralParameters Second);
+internal sealed record NeuralTrainingState(NeuralParameters Parameters, NeuralParameters First, NeuralParameters Second)
+{
+    /// <summary>The arrays in a fixed order (weights, biases, then each moment's), for a checkpoint; not copies.</summary>
+    public float[][] Arrays() => new[] { Parameters, First, Second }.SelectMany(p => p.WeightsT.Concat(p.Biases)).ToArray();
+
+    /// <summary>The state <see cref="Arrays"/> listed (three layers).</summary>
+    public static NeuralTrainingState FromArrays(float[][] a)
+    {
+        if (a.Length != 18) throw new BlaseDataException($"the checkpoint's network state has {a.Length} arrays, not 18", null);
+        NeuralParameters At(int k) => new(a[(6 * k)..(6 * k + 3)], a[(6 * k + 3)..(6 * k + 6)]);
+        return new NeuralTrainingState(At(0), At(1), At(2));
+    }
+}
 
 /// <summary>
 /// Where a network's training steps run: the CPU (<see cref="CpuNeuralBackend"/>) or an ILGPU accelerator
@@ -42,6 +54,8 @@ internal interface INeuralBackend : IDisposable
     NeuralParameters Snapshot();
     /// <summary>The parameters and Adam's moments (copies): enough to go on elsewhere from here.</summary>
     NeuralTrainingState State();
+    /// <summary>Puts back what <see cref="State"/> gave (a checkpoint's).</summary>
+    void Restore(NeuralTrainingState state);
     /// <summary>The gradient of the mean absolute error over the rows, without a step: for holding backends to agreement.</summary>
     NeuralParameters Gradient(int[] rows);
     /// <summary>A name for messages: "CPU" or the accelerator's.</summary>

@@ -92,7 +92,14 @@ public sealed class NeuralEmulator : ISpectralEmulator
     /// </summary>
     public void Save(string path)
     {
-        var arrays = new List<(string, int[], double[])>();
+        var (arrays, text) = Contents();
+        NpzWriter.Write(path, arrays, text);
+    }
+
+    /// <summary>The arrays and text entries of the .npz (a checkpoint adds its state to them: <see cref="NeuralCheckpoint"/>).</summary>
+    internal (List<(string Name, int[] Shape, double[] Values)> Arrays, Dictionary<string, string> Text) Contents()
+    {
+        var arrays = new List<(string Name, int[] Shape, double[] Values)>();
         for (int l = 0; l < 3; l++)
         {
             arrays.Add(($"w_array_{l}", new[] { LayerSizes[l + 1], LayerSizes[l] }, _weights[l]));
@@ -102,7 +109,7 @@ public sealed class NeuralEmulator : ISpectralEmulator
         arrays.Add(("x_max", new[] { LabelCount }, LabelMax));
         if (Wavelength is not null) arrays.Add(("wavelength", new[] { PixelCount }, Wavelength));
         if (Mask is not null) arrays.Add(("mask", new[] { PixelCount }, Mask.Select(m => m ? 1.0 : 0.0).ToArray()));
-        NpzWriter.Write(path, arrays, new Dictionary<string, string> { [LabelNamesEntry] = string.Join("\n", LabelNames), [MediumEntry] = Medium.ToString() });
+        return (arrays, new Dictionary<string, string> { [LabelNamesEntry] = string.Join("\n", LabelNames), [MediumEntry] = Medium.ToString() });
     }
 
     private const string LabelNamesEntry = "label_names.txt", MediumEntry = "medium.txt";

@@ -64,44 +64,79 @@ public static class NeuralTrainer
         var best = start;
         double bestLoss = double.PositiveInfinity, lr = options.LearningRate, trainLoss = double.NaN, validLoss = double.NaN;
         int bestEpoch = 0, epoch = 0, steps = 0, sinceBest = 0, sinceDecay = 0;
+        NeuralEmulator EmulatorOf(NeuralParameters p, NeuralTraining? training = null) =>
+            ToEmulator(p, scale, labelNames, min, max, options.HiddenUnits, pixels, wavelength, mask, medium, training);
+        var checkpoint = NeuralCheckpoint.Open(options, labelNames, labels, fluxes, p => EmulatorOf(p));
+        if (checkpoint?.Resumed is { } s0)
+        {
+            epoch = s0.Iteration;
+            // Replaying the epochs' shuffles leaves the random stream and the batch order where the interrupted run had them.
+            for (int e = 0; e < epoch; e++) Shuffle(trainingRows, random);
+            backend.Restore(NeuralCheckpoint.BackendState(s0));
+            best = NeuralCheckpoint.Parameters(s0, "best");
+            (bestLoss, lr, trainLoss, validLoss) = (s0.Scalar("bestLoss"), s0.Scalar("learningRate"), s0.Scalar("trainingLoss"), s0.Scalar("validationLoss"));
+            (bestEpoch, steps, sinceBest, sinceDecay) = ((int)s0.Scalar("bestEpoch"), (int)s0.Scalar("steps"), (int)s0.Scalar("sinceBest"), (int)s0.Scalar("sinceDecay"));
+            log?.Invoke($"resumed from the checkpoint {options.Checkpoint!.Path} after {epoch} epochs");
+        }
         string exit = "MaxEpochs";
         var rows = new int[batch];
-        while (epoch < options.MaxEpochs)
+        try
         {
-            if (cancel.IsCancellationRequested) { exit = "Cancelled"; break; }
-            if (options.TimeLimit is { } limit && sw.Elapsed > limit) { exit = "TimeLimit"; break; }
-            epoch++;
-            Shuffle(trainingRows, random);
-            double sum = 0;
-            int batches = 0;
-            for (int s = 0; s + batch <= trainingRows.Length && !cancel.IsCancellationRequested; s += batch)
+            while (epoch < options.MaxEpochs)
             {
-                Array.Copy(trainingRows, s, rows, 0, batch);
-                sum += backend.Step(rows, (float)lr, ++steps);
-                batches++;
+                if (cancel.IsCancellationRequested) { exit = "Cancelled"; break; }
+                if (options.TimeLimit is { } limit && sw.Elapsed > limit) { exit = "TimeLimit"; break; }
+                epoch++;
+                Shuffle(trainingRows, random);
+                double sum = 0;
+                int batches = 0;
+                for (int s = 0; s + batch <= trainingRows.Length && !cancel.IsCancellationRequested; s += batch)
+                {
+                    Array.Copy(trainingRows, s, rows, 0, batch);
+                    sum += backend.Step(rows, (float)lr, ++steps);
+                    batches++;
+                }
+                if (cancel.IsCancellationRequested) { exit = "Cancelled"; break; }
+                trainLoss = sum / Math.Max(1, batches) * scale;
+                validLoss = validation > 0 ? backend.Loss(validationRows) * scale : trainLoss;
+                if (validLoss < bestLoss)
+                {
+                    bestLoss = validLoss; bestEpoch = epoch; sinceBest = 0; sinceDecay = 0;
+                    best = backend.Snapshot();
+                }
+                else
+                {
+                    sinceBest++; sinceDecay++;
+                    if (sinceDecay >= options.DecayPatience && lr > options.LearningRate / 64) { lr /= 2; sinceDecay = 0; }
+                }
+                progress?.Invoke(new NeuralProgress(epoch, options.MaxEpochs, trainLoss, validLoss, bestLoss, lr, sw.Elapsed));
+                if (sinceBest >= options.Patience) { exit = "EarlyStop"; break; }
+                checkpoint?.Reached(epoch, NeuralCheckpoint.Capture(backend.State(), best, ("bestLoss", bestLoss), ("learningRate", lr), ("trainingLoss", trainLoss),
+                    ("validationLoss", validLoss), ("bestEpoch", bestEpoch), ("steps", steps), ("sinceBest", sinceBest), ("sinceDecay", sinceDecay)));
             }
-            if (cancel.IsCancellationRequested) { exit = "Cancelled"; break; }
-            trainLoss = sum / Math.Max(1, batches) * scale;
-            validLoss = validation > 0 ? backend.Loss(validationRows) * scale : trainLoss;
-            if (validLoss < bestLoss)
-            {
-                bestLoss = validLoss; bestEpoch = epoch; sinceBest = 0; sinceDecay = 0;
-                best = backend.Snapshot();
-            }
-            else
-            {
-                sinceBest++; sinceDecay++;
-                if (sinceDecay >= options.DecayPatience && lr > options.LearningRate / 64) { lr /= 2; sinceDecay = 0; }
-            }
-            progress?.Invoke(new NeuralProgress(epoch, options.MaxEpochs, trainLoss, validLoss, bestLoss, lr, sw.Elapsed));
-            if (sinceBest >= options.Patience) { exit = "EarlyStop"; break; }
         }
+        catch
+        {
+            // A failure, or a progress report refused by a stopped pipeline: the last whole epoch is kept.
+            checkpoint?.Stopped();
+            throw;
+        }
+        if (exit is "Cancelled" or "TimeLimit") checkpoint?.Stopped();
         if (!double.IsFinite(bestLoss)) throw new OperationCanceledException("training was stopped before its first epoch ended");
 
-        // Back to Payne's layout [out][in] in double, the flux scale folded into the last layer.
+        return EmulatorOf(best, new NeuralTraining(epoch, steps, bestEpoch, trainLoss, bestLoss, exit, sw.Elapsed, trainingRows.Length, validation, backend.Device)
+        {
+            DeviceFault = (backend as FallbackNeuralBackend)?.Fault,
+        });
+    }
+
+    /// <summary>The network of training parameters: back to Payne's layout [out][in] in double, the flux scale folded into the last layer.</summary>
+    private static NeuralEmulator ToEmulator(NeuralParameters best, double scale, IReadOnlyList<string> labelNames, double[] min, double[] max, int hidden, int pixels,
+        double[]? wavelength, bool[]? mask, WavelengthMedium medium, NeuralTraining? training)
+    {
         var weights = new double[3][];
         var biases = new double[3][];
-        int[] inputs = { dims, options.HiddenUnits, options.HiddenUnits }, outputs = { options.HiddenUnits, options.HiddenUnits, pixels };
+        int[] inputs = { min.Length, hidden, hidden }, outputs = { hidden, hidden, pixels };
         for (int l = 0; l < 3; l++)
         {
             double f = l == 2 ? scale : 1;
@@ -111,13 +146,7 @@ public static class NeuralTrainer
             weights[l] = w;
             biases[l] = best.Biases[l].Select(v => f * v).ToArray();
         }
-        return new NeuralEmulator(labelNames, min, max, weights, biases, wavelength, mask, medium)
-        {
-            Training = new NeuralTraining(epoch, steps, bestEpoch, trainLoss, bestLoss, exit, sw.Elapsed, trainingRows.Length, validation, backend.Device)
-            {
-                DeviceFault = (backend as FallbackNeuralBackend)?.Fault,
-            },
-        };
+        return new NeuralEmulator(labelNames, min, max, weights, biases, wavelength, mask, medium) { Training = training };
     }
 
     /// <summary>

@@ -29,4 +29,6 @@ public sealed record NeuralTrainingOptions
     internal DeviceFaultInjector? DeviceFaults { get; init; }
     /// <summary>Stop after this long, keeping the best weights (null: no limit).</summary>
     public TimeSpan? TimeLimit { get; init; }
+    /// <summary>Save the training state there every so many epochs, and resume from it (<see cref="Fitting.CheckpointOptions"/>); none by default.</summary>
+    public Fitting.CheckpointOptions? Checkpoint { get; init; }
 }
