@@ -266,6 +266,7 @@ public sealed class NewBlaseEmulatorCommand : CheckpointedCmdlet
         var t = network.Training!;
         WriteVerbose($"{source}: {t.Epochs} epochs ({t.Steps} steps) on {t.Device} in {t.Elapsed.TotalSeconds:F1} s ({t.ExitCondition}); best validation L1 {t.ValidationLoss:G4} at epoch {t.BestEpoch}");
         if (t.DeviceFault is { } fault) WriteWarning($"{source}: the GPU failed mid-training ({fault}); training carried on and finished on the CPU");
+        if (t.NonFiniteEpochs > 0) WriteWarning($"{source}: {t.NonFiniteEpochs} epochs gave a non-finite loss and were taken back to the best network with a halved learning rate; consider a smaller -LearningRate");
         if (t.ExitCondition == "Cancelled") WriteWarning($"{source}: training was stopped; the network has the best weights found so far (epoch {t.BestEpoch})");
         return network;
     }

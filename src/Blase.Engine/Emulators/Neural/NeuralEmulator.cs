@@ -171,4 +171,7 @@ public sealed record NeuralTraining(int Epochs, int Steps, int BestEpoch, double
 {
     /// <summary>The device fault after which training carried on on the CPU, when there was one (null when there was none).</summary>
     public string? DeviceFault { get; init; }
+    /// <summary>Epochs whose loss came out non-finite: each was taken back to the best network, Adam's moments cleared and the
+    /// learning rate halved.</summary>
+    public int NonFiniteEpochs { get; init; }
 }

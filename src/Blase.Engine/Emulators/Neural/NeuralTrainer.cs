@@ -63,7 +63,7 @@ public static class NeuralTrainer
         using var backend = Backend(options, start, x, y, dims, pixels, Math.Max(batch, Math.Min(validation, 1024)), log);
         var best = start;
         double bestLoss = double.PositiveInfinity, lr = options.LearningRate, trainLoss = double.NaN, validLoss = double.NaN;
-        int bestEpoch = 0, epoch = 0, steps = 0, sinceBest = 0, sinceDecay = 0;
+        int bestEpoch = 0, epoch = 0, steps = 0, sinceBest = 0, sinceDecay = 0, nonFinite = 0;
         NeuralEmulator EmulatorOf(NeuralParameters p, NeuralTraining? training = null) =>
             ToEmulator(p, scale, labelNames, min, max, options.HiddenUnits, pixels, wavelength, mask, medium, training);
         var checkpoint = NeuralCheckpoint.Open(options, labelNames, labels, fluxes, p => EmulatorOf(p));
@@ -75,7 +75,7 @@ public static class NeuralTrainer
             backend.Restore(NeuralCheckpoint.BackendState(s0));
             best = NeuralCheckpoint.Parameters(s0, "best");
             (bestLoss, lr, trainLoss, validLoss) = (s0.Scalar("bestLoss"), s0.Scalar("learningRate"), s0.Scalar("trainingLoss"), s0.Scalar("validationLoss"));
-            (bestEpoch, steps, sinceBest, sinceDecay) = ((int)s0.Scalar("bestEpoch"), (int)s0.Scalar("steps"), (int)s0.Scalar("sinceBest"), (int)s0.Scalar("sinceDecay"));
+            (bestEpoch, steps, sinceBest, sinceDecay, nonFinite) = ((int)s0.Scalar("bestEpoch"), (int)s0.Scalar("steps"), (int)s0.Scalar("sinceBest"), (int)s0.Scalar("sinceDecay"), (int)s0.Scalar("nonFinite"));
             log?.Invoke($"resumed from the checkpoint {options.Checkpoint!.Path} after {epoch} epochs");
         }
         string exit = "MaxEpochs";
@@ -99,6 +99,18 @@ public static class NeuralTrainer
                 if (cancel.IsCancellationRequested) { exit = "Cancelled"; break; }
                 trainLoss = sum / Math.Max(1, batches) * scale;
                 validLoss = validation > 0 ? backend.Loss(validationRows) * scale : trainLoss;
+                if (!double.IsFinite(trainLoss) || !double.IsFinite(validLoss))
+                {
+                    // A step too far (weights overflowing single precision): back to the best network with Adam's moments
+                    // cleared and half the rate. Training never goes on from, or returns, non-finite weights.
+                    if (++nonFinite > MaxStepBacks) { exit = "NonFinite"; break; }
+                    var zero = new NeuralParameters(best.WeightsT.Select(w => new float[w.Length]).ToArray(), best.Biases.Select(b => new float[b.Length]).ToArray());
+                    backend.Restore(new NeuralTrainingState(best.Copy(), zero, zero.Copy()));
+                    lr /= 2;
+                    log?.Invoke($"epoch {epoch}: the loss turned non-finite; back to the best network (epoch {bestEpoch}) at learning rate {lr:G3}");
+                    (trainLoss, validLoss) = (double.NaN, double.NaN);
+                    continue;
+                }
                 if (validLoss < bestLoss)
                 {
                     bestLoss = validLoss; bestEpoch = epoch; sinceBest = 0; sinceDecay = 0;
@@ -112,7 +124,7 @@ public static class NeuralTrainer
                 progress?.Invoke(new NeuralProgress(epoch, options.MaxEpochs, trainLoss, validLoss, bestLoss, lr, sw.Elapsed));
                 if (sinceBest >= options.Patience) { exit = "EarlyStop"; break; }
                 checkpoint?.Reached(epoch, NeuralCheckpoint.Capture(backend.State(), best, ("bestLoss", bestLoss), ("learningRate", lr), ("trainingLoss", trainLoss),
-                    ("validationLoss", validLoss), ("bestEpoch", bestEpoch), ("steps", steps), ("sinceBest", sinceBest), ("sinceDecay", sinceDecay)));
+                    ("validationLoss", validLoss), ("bestEpoch", bestEpoch), ("steps", steps), ("sinceBest", sinceBest), ("sinceDecay", sinceDecay), ("nonFinite", nonFinite)));
             }
         }
         catch
@@ -122,13 +134,18 @@ public static class NeuralTrainer
             throw;
         }
         if (exit is "Cancelled" or "TimeLimit") checkpoint?.Stopped();
+        if (!double.IsFinite(bestLoss) && exit == "NonFinite") throw new ArithmeticException($"the training loss was non-finite in every epoch, even at {lr:G3}: check the fluxes' scale and lower the learning rate");
         if (!double.IsFinite(bestLoss)) throw new OperationCanceledException("training was stopped before its first epoch ended");
 
         return EmulatorOf(best, new NeuralTraining(epoch, steps, bestEpoch, trainLoss, bestLoss, exit, sw.Elapsed, trainingRows.Length, validation, backend.Device)
         {
             DeviceFault = (backend as FallbackNeuralBackend)?.Fault,
+            NonFiniteEpochs = nonFinite,
         });
     }
+
+    /// <summary>Step-backs from a non-finite loss before training gives up (at the best network).</summary>
+    private const int MaxStepBacks = 20;
 
     /// <summary>The network of training parameters: back to Payne's layout [out][in] in double, the flux scale folded into the last layer.</summary>
     private static NeuralEmulator ToEmulator(NeuralParameters best, double scale, IReadOnlyList<string> labelNames, double[] min, double[] max, int hidden, int pixels,
