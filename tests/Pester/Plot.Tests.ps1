@@ -1,5 +1,5 @@
-# Pester 5 specs for Export-BlasePlot: every kind renders a PNG of the asked size from the real data (the help's examples
-# run as written, with ../shared/data pointed at the data folder), and the figures an input cannot give are refused.
+# Pester 5 specs for Export-BlasePlot: every kind renders a PNG of the asked size from the real data (the figures the help's
+# examples draw, which HelpExamples.Tests.ps1 runs as written), and the figures an input cannot give are refused.
 # Under Invoke-Pester (pwsh), discovery needs the data folder for -Skip, and the run needs the module: both are set
 # here; under `dotnet test` the host provides $BlaseDataRoot and has imported Blase already.
 if (-not $BlaseDataRoot) { $BlaseDataRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', '..', 'shared', 'data')) }
@@ -23,18 +23,19 @@ Describe 'Export-BlasePlot on the real data' {
     $noData = -not [System.IO.Directory]::Exists([System.IO.Path]::Combine([string]$BlaseDataRoot, 'hpf'))
 
     BeforeAll {
-        # The help's examples, run as written in a scratch folder, with ../shared/data meaning the data folder.
-        Push-Location $dir
-        try {
-            foreach ($example in (Get-Help Export-BlasePlot).examples.example) {
-                $code = ($example.code -join "`n").Replace('../shared/data', $BlaseDataRoot)
-                . ([scriptblock]::Create($code))
-            }
-        }
-        finally { Pop-Location }
+        # What the help's examples draw (HelpExamples.Tests.ps1 runs them as written), here with sizes to check.
+        $data = [string]$BlaseDataRoot
+        $clone = Import-BlaseSpectrum ([System.IO.Path]::Combine($data, 'phoenix', 'Z_band_test_sample_lte03900-PHOENIX-ACES.dat')) |
+            Select-BlaseSpectrum -Wavelength 8640, 8790 | Invoke-BlaseClone -Teff 3900
+        $null = $clone | Export-BlasePlot -Kind LineShape -Path ([System.IO.Path]::Combine($dir, 'lineshape.png'))
+        $null = $clone | Export-BlasePlot -Kind Loss -Path ([System.IO.Path]::Combine($dir, 'loss.png'))
+        $wasp = Import-BlaseSpectrum ([System.IO.Path]::Combine($data, 'hpf', 'WASP_69_hpf_stack.fits'))
+        $result = $wasp | Invoke-BlaseTransfer -Model $clone -BarycentricCorrection 0
+        $null = $result | Export-BlasePlot -Kind Spectrum -Spectrum $wasp -Path ([System.IO.Path]::Combine($dir, 'wasp69.png')) -Width 1600
+        $null = $result | Export-BlasePlot -Kind EquivalentWidth -Path ([System.IO.Path]::Combine($dir, 'wasp69-ew.png'))
     }
 
-    It 'runs the help examples: LineShape, Loss, Spectrum and EquivalentWidth figures of a clone and its transfer' -Skip:$noData {
+    It 'draws LineShape, Loss, Spectrum and EquivalentWidth figures of a clone and its transfer at the default and asked sizes' -Skip:$noData {
         foreach ($name in 'lineshape.png', 'loss.png', 'wasp69-ew.png') {
             $size = Get-PngSize ([System.IO.Path]::Combine($dir, $name))
             $size.Width | Should -Be 1400

@@ -42,8 +42,8 @@ public enum BatchScheduler
 /// this; the cluster's nodes must see the same paths.</para>
 /// </summary>
 /// <example>
-/// <code>Invoke-BlaseBatch -Recipe ./nightly.psd1 -Path /data/hpf/tonight/*.fits -OutputDirectory /data/reduced -ThrottleLimit 2</code>
-/// <para>Reduces last night's HPF files with two workers; a second run skips everything already reduced.</para>
+/// <code>Invoke-BlaseBatch -Recipe ./nightly.psd1 -Path ./hpf/Goldilocks_*.fits -OutputDirectory ./reduced -ThrottleLimit 2</code>
+/// <para>Reduces the night's HPF files (the recipe as in examples/nightly.psd1) with two workers; a second run skips everything already reduced.</para>
 /// </example>
 /// <example>
 /// <code>$recipe = @{ Template = './lte03900.dat'; TemplateSelect = @{ Wavelength = 8630, 8800 }; Clone = @{ Teff = 3900 }; Select = @{ Wavelength = 8660, 8760 }; Transfer = @{ BarycentricCorrection = 0 } }

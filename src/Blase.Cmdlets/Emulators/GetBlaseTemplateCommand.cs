@@ -15,16 +15,20 @@ namespace Blase.Cmdlets.Emulators;
 /// like any other template.</para>
 /// </summary>
 /// <example>
-/// <code>Get-BlaseTemplate -Emulator $e -Teff 5150 -LogG 4.25 -Metallicity 0 | Invoke-BlaseClone</code>
-/// <para>Emulates a 5150 K dwarf between the grid's points and clones it into a line model.</para>
+/// <code>$e = Import-BlaseModel ./igrins-emulator.hdf5
+/// Get-BlaseTemplate -Emulator $e -Teff 3950 -LogG 3.75 -Metallicity 0 | Invoke-BlaseClone</code>
+/// <para>Loads a saved emulator of the IGRINS grid, emulates a 3950 K, log g 3.75 star between the grid's points and clones it into a line model.</para>
 /// </example>
 /// <example>
-/// <code>1..20 | ForEach-Object { Get-BlaseTemplate -Emulator $e -Label 3850, 3.75, 0.1 -Sample -Seed $_ }</code>
+/// <code>$e = Import-BlaseModel ./igrins-emulator.hdf5
+/// 1..20 | ForEach-Object { Get-BlaseTemplate -Emulator $e -Label 3850, 3.75, 0.1 -Sample -Seed $_ }</code>
 /// <para>Draws twenty spectra from the emulator's distribution at one set of labels, to see how uncertain it is there.</para>
 /// </example>
 /// <example>
-/// <code>Import-Csv stars.csv | Get-BlaseTemplate -Emulator $e | Export-BlaseSpectrum -Path ./templates</code>
-/// <para>Makes one template per row of a table with Teff, LogG and Metallicity columns and writes each into the folder ./templates.</para>
+/// <code>$e = Import-BlaseModel ./igrins-emulator.hdf5
+/// $null = New-Item -ItemType Directory ./templates
+/// Import-Csv ./stars.csv | Get-BlaseTemplate -Emulator $e | Export-BlaseSpectrum -Path ./templates</code>
+/// <para>Makes one template per row of a table with Teff, LogG and Metallicity columns and writes each into the new folder ./templates.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Get, "BlaseTemplate", DefaultParameterSetName = "Named")]
 [OutputType(typeof(Spectrum))]

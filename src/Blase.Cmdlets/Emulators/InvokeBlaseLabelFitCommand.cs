@@ -31,9 +31,11 @@ namespace Blase.Cmdlets.Emulators;
 /// <para>Fits a PCA + GP emulator, v sin i free, to a draw from itself and lists the labels with their errors, RV and v sin i.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ./apogee/*.fits | Invoke-BlaseLabelFit -Emulator $net -FixLabel @{ Vmacro = 6 } -Exclude 15890, 15895 |
+/// <code>$net = Import-BlaseModel ./payne/NN_normalized_spectra.npz
+/// $stars = 4800, 5200 | ForEach-Object { Get-BlaseTemplate -Emulator $net -Label $_, 4.4, 0, 0, 6 }
+/// $stars | Invoke-BlaseLabelFit -Emulator $net -FixLabel @{ Vmacro = 6 } -Exclude 15890, 15895 |
 ///     Select-Object SpectrumName, @{ n = 'Teff'; e = { $_.Label('Teff') } }, @{ n = 'LogG'; e = { $_.Label('LogG') } } | Export-Csv labels.csv</code>
-/// <para>Fits a batch of spectra with v_macro held at 6 km/s and one wavelength range left out, and writes Teff and log g to a table.</para>
+/// <para>Fits a batch of spectra (here two the network made; APOGEE files from Import-BlaseSpectrum pipe in the same way) with v_macro held at 6 km/s and one wavelength range left out, and writes Teff and log g to a table.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "BlaseLabelFit")]
 [OutputType(typeof(LabelFitResult))]

@@ -28,7 +28,7 @@ namespace Blase.Cmdlets.Emulators;
 /// <para>Builds an emulator of the IGRINS K-band grid with the components that explain 99.9 % of its variance and shows it.</para>
 /// </example>
 /// <example>
-/// <code>New-BlaseEmulator ./grids/starfish_test_PHOENIX_grid.hdf5 -Components 4 | Save-BlaseModel -Path ./emulator.hdf5</code>
+/// <code>New-BlaseEmulator ./grids/starfish_test_PHOENIX_grid.hdf5 -Components 4 | Save-BlaseModel -Path ./starfish-emulator.hdf5</code>
 /// <para>Builds a four-component emulator of the Starfish test grid and saves it in Starfish's emulator layout.</para>
 /// </example>
 /// <example>
@@ -36,21 +36,17 @@ namespace Blase.Cmdlets.Emulators;
 /// <para>Builds an emulator of the solar-metallicity part of a grid only, from the spectra piped in.</para>
 /// </example>
 /// <example>
-/// <code>New-BlaseEmulator ~/phoenix -Teff 5000, 6000 -LogG 4, 5 -Metallicity -0.5, 0 -Wavelength 8600, 8800 -ExplainedVariance 0.999</code>
-/// <para>Builds an emulator from a PHOENIX library folder (Z-0.0/lte05800-4.50-0.0.PHOENIX-...fits beside the WAVE file): the spectra inside the box, cut to 8600-8800 A.</para>
-/// </example>
-/// <example>
 /// <code>New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -ResolvingPower 45000 -PixelKms 2.2 -Verbose</code>
 /// <para>Builds an emulator of the grid as IGRINS sees it: each spectrum convolved with a Gaussian line-spread function of R = 45,000
 /// and integrated over 2.2 km/s log-λ pixels before the PCA, so templates drawn from it match the data's resolution.</para>
 /// </example>
 /// <example>
-/// <code>$net = New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -MaxEpochs 300 -Verbose; $net.Training</code>
+/// <code>$net = New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -MaxEpochs 30 -Verbose; $net.Training</code>
 /// <para>Trains a The-Payne-style network on the IGRINS grid and shows how its training went (epochs, best validation loss, time).</para>
 /// </example>
 /// <example>
-/// <code>New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -CheckpointPath ./igrins.ckpt.npz -CheckpointInterval 50</code>
-/// <para>Trains a network with a checkpoint every 50 epochs. After Ctrl+C (or a crash) `Import-BlaseModel ./igrins.ckpt.npz` gives
+/// <code>New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -MaxEpochs 30 -CheckpointPath ./igrins.ckpt.npz -CheckpointInterval 10</code>
+/// <para>Trains a network with a checkpoint every 10 epochs. After Ctrl+C (or a crash) `Import-BlaseModel ./igrins.ckpt.npz` gives
 /// the best network so far, and the same command resumes the training where it stopped.</para>
 /// </example>
 [Cmdlet(VerbsCommon.New, "BlaseEmulator")]

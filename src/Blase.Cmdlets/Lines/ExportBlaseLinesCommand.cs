@@ -20,12 +20,12 @@ public enum LineListConvention
 /// back. Files are written to a temporary name and renamed; an existing file is kept unless -Force is given.</para>
 /// </summary>
 /// <example>
-/// <code>Import-BlaseSpectrum ./phoenix.fits | Invoke-BlaseClone | Export-BlaseLines -Path lines.xlsx</code>
-/// <para>Clones a template and opens its line list in Excel.</para>
+/// <code>Import-BlaseSpectrum ./sun.fits -Wavelength 6100, 6150 | Invoke-BlaseClone | Export-BlaseLines -Path lines.xlsx</code>
+/// <para>Clones 50 Å of a template and writes its line list in Excel.</para>
 /// </example>
 /// <example>
-/// <code>$model | Export-BlaseLines -Path clone.csv -Convention Blase</code>
-/// <para>Writes the line list in the layout blasé saves and loads.</para>
+/// <code>Import-BlaseModel ./sun.blase.fits | Export-BlaseLines -Path clone.csv -Convention Blase</code>
+/// <para>Writes a saved clone's line list in the layout blasé saves and loads.</para>
 /// </example>
 [Cmdlet(VerbsData.Export, "BlaseLines", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]

@@ -11,11 +11,11 @@ namespace Blase.Cmdlets.Lines;
 /// pixel, centre, depth, prominence and FWHM (Å), so the count and the positions can be checked before training.</para>
 /// </summary>
 /// <example>
-/// <code>Import-BlaseSpectrum ./template.fits | Find-BlaseLine -Prominence 0.05 | Where-Object FwhmAngstrom -gt 0.5</code>
-/// <para>Lists the broad lines deeper than 5 % of the continuum.</para>
+/// <code>Import-BlaseSpectrum ./sun.fits -Wavelength 6000, 6100 | Find-BlaseLine -Prominence 0.05 | Where-Object FwhmAngstrom -gt 0.5</code>
+/// <para>Lists the broad lines of a 5800 K PHOENIX spectrum between 6000 and 6100 Å deeper than 5 % of the continuum.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ../shared/data/phoenix/Z_band_test_sample_lte03900-PHOENIX-ACES.dat | Find-BlaseLine -Teff 3900 | Sort-Object Prominence -Descending | Select-Object -First 10</code>
+/// <code>Import-BlaseSpectrum ./lte03900.dat | Find-BlaseLine -Teff 3900 | Sort-Object Prominence -Descending | Select-Object -First 10</code>
 /// <para>The ten most prominent lines of a 3900 K PHOENIX cut: the lines a clone would start from.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Find, "BlaseLine")]

@@ -15,8 +15,10 @@ namespace Blase.Cmdlets.Lines;
 /// <para>The lines between 6100 and 6200 Å deeper than 10 % of the continuum.</para>
 /// </example>
 /// <example>
-/// <code>$result | Get-BlaseLine | Where-Object { $_.Fitted -and [math]::Abs($_.Depth - $_.DepthBefore) -gt 0.02 }</code>
-/// <para>The lines whose depth a transfer changed by more than 2 % of the continuum.</para>
+/// <code>$clone = Import-BlaseModel ./lte03900.blase.fits
+/// $result = Import-BlaseSpectrum ./hpf/WASP_69_hpf_stack.fits | Invoke-BlaseTransfer -Model $clone -BarycentricCorrection 0
+/// $result | Get-BlaseLine | Where-Object { $_.Fitted -and [math]::Abs($_.Depth - $_.DepthBefore) -gt 0.02 }</code>
+/// <para>Transfers a saved clone to WASP-69 and lists the lines whose depth the transfer changed by more than 2 % of the continuum.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Get, "BlaseLine")]
 [OutputType(typeof(LineRecord), typeof(Engine.Transfer.LineChange))]

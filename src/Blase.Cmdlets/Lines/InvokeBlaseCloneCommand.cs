@@ -19,26 +19,28 @@ namespace Blase.Cmdlets.Lines;
 /// with the same -CheckpointPath resumes and ends with the result of an uninterrupted run.</para>
 /// </summary>
 /// <example>
-/// <code>Import-BlaseSpectrum ./phoenix -Teff 5800 -LogG 4.5 -Metallicity 0 | Invoke-BlaseClone | Export-BlaseLines -Path lines.xlsx</code>
-/// <para>Clones the 5800 K PHOENIX spectrum and writes its line list to Excel.</para>
+/// <code>Import-BlaseSpectrum ./phoenix -Teff 5800 -LogG 4.5 -Metallicity 0 -Wavelength 6100, 6150 | Invoke-BlaseClone | Export-BlaseLines -Path lines.xlsx</code>
+/// <para>Clones 50 Å of the 5800 K PHOENIX spectrum from a library folder and writes its line list to Excel.</para>
 /// </example>
 /// <example>
-/// <code>$m = Import-BlaseSpectrum ./sun_normalized.fits | Invoke-BlaseClone -Normalized -Optimizer Adam -Epochs 1000 -LearningRate 0.05; $m.Report.Training.LossHistory</code>
-/// <para>Trains with Adam for up to 1000 epochs on an already normalized template and shows the loss after each epoch.</para>
+/// <code>$m = Import-BlaseSpectrum ./sun_normalized.fits -Wavelength 6100, 6150 | Invoke-BlaseClone -Normalized -Optimizer Adam -Epochs 300 -LearningRate 0.05; $m.Report.Training.LossHistory</code>
+/// <para>Trains with Adam for up to 300 epochs on an already normalized template and shows the loss after each epoch.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ./phoenix -Teff 5800 -LogG 4.5 -Metallicity 0 -Wavelength 6000, 6100 | Invoke-BlaseClone -DiscoveryRounds 1 -Verbose</code>
+/// <code>Import-BlaseSpectrum ./phoenix -Teff 5800 -LogG 4.5 -Metallicity 0 -Wavelength 6000, 6050 | Invoke-BlaseClone -DiscoveryRounds 1 -Verbose</code>
 /// <para>Clones with one round of residual-driven line discovery: lines are added where the first fit's residual shows one
 /// missing (up to 1.5 times the lines found), then everything is refitted.</para>
 /// </example>
 /// <example>
-/// <code>$t = Import-BlaseSpectrum ./sun_normalized.fits; $t | Invoke-BlaseClone -Normalized -CheckpointPath ./sun.ckpt.fits  # Ctrl+C, then:
-/// Import-BlaseModel ./sun.ckpt.fits; $t | Invoke-BlaseClone -Normalized -CheckpointPath ./sun.ckpt.fits</code>
+/// <code>$t = Import-BlaseSpectrum ./sun_normalized.fits -Wavelength 6100, 6150
+/// $t | Invoke-BlaseClone -Normalized -CheckpointPath ./sun.ckpt.fits  # Ctrl+C here, then:
+/// Import-BlaseModel ./sun.ckpt.fits
+/// $t | Invoke-BlaseClone -Normalized -CheckpointPath ./sun.ckpt.fits</code>
 /// <para>Checkpoints a clone every 10 iterations; after Ctrl+C the checkpoint holds the best model so far, and the same command
 /// resumes from it.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ./template.fits | Invoke-BlaseClone -Prominence 0.02 -WhatIf</code>
+/// <code>Import-BlaseSpectrum ./sun.fits | Invoke-BlaseClone -Prominence 0.02 -WhatIf</code>
 /// <para>Says how many lines a prominence of 0.02 finds, and over which range, without fitting them.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "BlaseClone", SupportsShouldProcess = true)]

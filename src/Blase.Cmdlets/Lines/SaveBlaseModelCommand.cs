@@ -17,15 +17,15 @@ namespace Blase.Cmdlets.Lines;
 /// plus wavelength, mask and the label names), which The Payne's own code loads. Import-BlaseModel reads each back. Files are written to a temporary name and renamed; an existing file is kept unless -Force is given.</para>
 /// </summary>
 /// <example>
-/// <code>Import-BlaseSpectrum ./phoenix.fits | Invoke-BlaseClone | Save-BlaseModel -Path sun.blase.fits</code>
-/// <para>Clones a template and keeps the model for later transfers.</para>
+/// <code>Import-BlaseSpectrum ./sun.fits -Wavelength 6200, 6250 | Invoke-BlaseClone | Save-BlaseModel -Path sun-6200.blase.fits</code>
+/// <para>Clones 50 Å of a template and keeps the model for later transfers.</para>
 /// </example>
 /// <example>
-/// <code>New-BlaseEmulator ./PHOENIX_IGRINS_m075.hdf5 | Save-BlaseModel -Path igrins-emulator.hdf5 -Force</code>
+/// <code>New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 | Save-BlaseModel -Path igrins-emulator.hdf5 -Force</code>
 /// <para>Trains an emulator of a grid and writes it in Starfish's emulator layout, replacing an older file.</para>
 /// </example>
 /// <example>
-/// <code>New-BlaseEmulator ./PHOENIX_IGRINS_m075.hdf5 -Kind Neural -MaxEpochs 200 | Save-BlaseModel -Path igrins-network.npz</code>
+/// <code>New-BlaseEmulator ./grids/PHOENIX_IGRINS_m075.hdf5 -Kind Neural -MaxEpochs 30 | Save-BlaseModel -Path igrins-network.npz</code>
 /// <para>Trains a neural-network emulator of a grid and writes it in The Payne's .npz layout.</para>
 /// </example>
 [Cmdlet(VerbsData.Save, "BlaseModel", SupportsShouldProcess = true, DefaultParameterSetName = "LineModel")]

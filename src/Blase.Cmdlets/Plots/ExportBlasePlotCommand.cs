@@ -33,17 +33,18 @@ public enum PlotKind
 /// unless -Force is given. Several objects piped to one -Path are refused: one figure per file.</para>
 /// </summary>
 /// <example>
-/// <code>$clone = Import-BlaseSpectrum ../shared/data/phoenix/Z_band_test_sample_lte03900-PHOENIX-ACES.dat | Select-BlaseSpectrum -Wavelength 8640, 8790 | Invoke-BlaseClone -Teff 3900
+/// <code>$clone = Import-BlaseSpectrum ./lte03900.dat | Select-BlaseSpectrum -Wavelength 8640, 8790 | Invoke-BlaseClone -Teff 3900
 /// $clone | Export-BlasePlot -Kind LineShape -Path ./lineshape.png
 /// $clone | Export-BlasePlot -Kind Loss -Path ./loss.png</code>
 /// <para>Clones a piece of a PHOENIX template and draws its lines' widths and amplitudes, and how the training loss fell.</para>
 /// </example>
 /// <example>
-/// <code>$wasp = Import-BlaseSpectrum ../shared/data/hpf/WASP_69_hpf_stack.fits
+/// <code>$clone = Import-BlaseModel ./lte03900.blase.fits
+/// $wasp = Import-BlaseSpectrum ./hpf/WASP_69_hpf_stack.fits
 /// $result = $wasp | Invoke-BlaseTransfer -Model $clone -BarycentricCorrection 0
 /// $result | Export-BlasePlot -Kind Spectrum -Spectrum $wasp -Path ./wasp69.png -Width 1600 -Force
 /// $result | Export-BlasePlot -Kind EquivalentWidth -Path ./wasp69-ew.png -Force</code>
-/// <para>Transfers the clone to WASP-69 and draws the data, the model and the residuals of the order, then each line's equivalent
+/// <para>Transfers a saved clone of that template to WASP-69 and draws the data, the model and the residuals of the order, then each line's equivalent
 /// width and FWHM after the transfer against before it.</para>
 /// </example>
 [Cmdlet(VerbsData.Export, "BlasePlot", SupportsShouldProcess = true)]

@@ -10,11 +10,11 @@ namespace Blase.Cmdlets.Spectra;
 /// iteratively so a round trip is exact to 1e-12. Each step is recorded in the spectrum's Provenance.</para>
 /// </summary>
 /// <example>
-/// <code>Import-BlaseSpectrum ./phoenix.fits | Convert-BlaseSpectrum -Medium Air -Unit Nanometer</code>
-/// <para>Converts a vacuum PHOENIX spectrum to air wavelengths in nm.</para>
+/// <code>Import-BlaseSpectrum ./sun.fits -Wavelength 6000, 6100 | Convert-BlaseSpectrum -Medium Air -Unit Nanometer</code>
+/// <para>Converts a piece of a vacuum PHOENIX spectrum to air wavelengths in nm.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ./hpf.fits | Convert-BlaseSpectrum -NormalizeByMedian | ForEach-Object { $_.Provenance }</code>
+/// <code>Import-BlaseSpectrum ./hpf/WASP_69_hpf_stack.fits | Convert-BlaseSpectrum -NormalizeByMedian | ForEach-Object { $_.Provenance }</code>
 /// <para>Divides each order by its median and lists the steps the spectrum has been through.</para>
 /// </example>
 [Cmdlet(VerbsData.Convert, "BlaseSpectrum")]

@@ -11,11 +11,11 @@ namespace Blase.Cmdlets.Spectra;
 /// leaves a partial file. An existing file is kept unless -Force is given.</para>
 /// </summary>
 /// <example>
-/// <code>Import-BlaseSpectrum ./WASP_69_hpf_stack.fits | Export-BlaseSpectrum -Path ./wasp69.csv</code>
+/// <code>Import-BlaseSpectrum ./hpf/WASP_69_hpf_stack.fits | Export-BlaseSpectrum -Path ./wasp69.csv</code>
 /// <para>Writes the spectrum as CSV (order, wavelength_A, flux, uncertainty, mask) for a spreadsheet.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ./grid.hdf5 | Export-BlaseSpectrum -Path ./grid-points -WhatIf</code>
+/// <code>Import-BlaseSpectrum ./grids/PHOENIX_IGRINS_m075.hdf5 | Export-BlaseSpectrum -Path ./grid-points -WhatIf</code>
 /// <para>Shows which FITS files would be written into the folder ./grid-points, one per grid point, without writing them.</para>
 /// </example>
 [Cmdlet(VerbsData.Export, "BlaseSpectrum", SupportsShouldProcess = true)]

@@ -17,16 +17,16 @@ namespace Blase.Cmdlets.Spectra;
 /// <para>Reads every Goldilocks file in ./hpf and prints how many orders each has (28 for HPF).</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ./phoenix -Teff 5800 -LogG 4.5 -Metallicity 0 -Wavelength 8650, 8770</code>
-/// <para>Finds the 5800 K PHOENIX spectrum in a library folder (Z-0.0/lte05800-4.50-0.0…) and keeps 8650–8770 Å.</para>
+/// <code>Import-BlaseSpectrum ./phoenix -Teff 5800 -LogG 4.5 -Metallicity 0 -Wavelength 6000, 6100</code>
+/// <para>Finds the 5800 K PHOENIX spectrum in a library folder (Z-0.0/lte05800-4.50-0.0…) and keeps 6000–6100 Å.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ./spectra/*.fits -ErrorVariable bad -ErrorAction SilentlyContinue; $bad | ForEach-Object { $_.TargetObject }</code>
-/// <para>Reads a whole folder; files that cannot be read are collected in $bad and the others still come through.</para>
+/// <code>Import-BlaseSpectrum ./hpf/*.fits, ./phoenix/*.fits -ErrorVariable bad -ErrorAction SilentlyContinue; $bad | ForEach-Object { $_.TargetObject }</code>
+/// <para>Reads whole folders; files (here the PHOENIX WAVE files, which hold no flux) that cannot be read are collected in $bad and the others still come through.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ./model.dat -WavelengthColumn 1 -FluxColumn 2 -WavelengthUnit Nanometer</code>
-/// <para>Reads a text file whose header does not name its columns or unit.</para>
+/// <code>Import-BlaseSpectrum ./telluric/telfit_example_Model.dat -WavelengthColumn 1 -FluxColumn 2 -WavelengthUnit Nanometer</code>
+/// <para>Reads a text file whose header does not name its columns or unit (a TelFit model: nm and transmission).</para>
 /// </example>
 [Cmdlet(VerbsData.Import, "BlaseSpectrum", DefaultParameterSetName = "Path")]
 [OutputType(typeof(Spectrum))]

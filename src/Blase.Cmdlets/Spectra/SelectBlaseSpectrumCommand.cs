@@ -10,11 +10,11 @@ namespace Blase.Cmdlets.Spectra;
 /// keeps the pixels in that range, in the spectrum's unit. Orders left empty are dropped.</para>
 /// </summary>
 /// <example>
-/// <code>Import-BlaseSpectrum ./Goldilocks.fits | Select-BlaseSpectrum -Order 18 -Wavelength 10820, 10850</code>
-/// <para>Keeps the He I 10830 Å region of order 18.</para>
+/// <code>Import-BlaseSpectrum ./hpf/Goldilocks_*.fits | Select-BlaseSpectrum -Order 19 -Wavelength 10820, 10850</code>
+/// <para>Keeps the He I 10830 Å region of order 19.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ../shared/data/hpf/GJ_699_Slope-20181003T013939_R01.optimal.fits | Select-BlaseSpectrum -Order 4, 5, 6 | Format-List Name, OrderCount, MinWavelength, MaxWavelength</code>
+/// <code>Import-BlaseSpectrum ./hpf/GJ_699_Slope-20181003T013939_R01.optimal.fits | Select-BlaseSpectrum -Order 4, 5, 6 | Format-List Name, OrderCount, MinWavelength, MaxWavelength</code>
 /// <para>Keeps three orders of Barnard's star (Tab after -Order lists the file's orders with their wavelengths).</para>
 /// </example>
 [Cmdlet(VerbsCommon.Select, "BlaseSpectrum")]

@@ -26,20 +26,25 @@ namespace Blase.Cmdlets.Transfer;
 /// same -CheckpointPath resumes and ends with the result of an uninterrupted run.</para>
 /// </summary>
 /// <example>
-/// <code>$clone = Import-BlaseSpectrum ./lte03900.dat | Invoke-BlaseClone -Teff 3900
-/// Import-BlaseSpectrum ./WASP_69_hpf_stack.fits | Invoke-BlaseTransfer -Model $clone -BarycentricCorrection 0</code>
-/// <para>Clones a 3900 K PHOENIX template and fits it to a barycentric HPF order of WASP-69.</para>
+/// <code>$clone = Import-BlaseSpectrum ./lte03900.dat -Wavelength 8640, 8790 | Invoke-BlaseClone -Teff 3900
+/// Import-BlaseSpectrum ./hpf/WASP_69_hpf_stack.fits | Invoke-BlaseTransfer -Model $clone -BarycentricCorrection 0</code>
+/// <para>Clones 150 Å of a 3900 K PHOENIX template and fits it to a barycentric HPF order of WASP-69.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ./GJ_699_Slope.fits | Invoke-BlaseTransfer -Model $clone -Order 4,5,6 -Free RadialVelocity,Vsini,Continuum -Verbose | Format-List RadialVelocity*, Vsini*</code>
-/// <para>Fits three orders jointly with the lines frozen and shows the RV and v sin i with their uncertainties.</para>
+/// <code>$clone = Import-BlaseModel ./lte03900.blase.fits
+/// Import-BlaseSpectrum ./hpf/GJ_699_Slope-20181003T013939_R01.optimal.fits | Invoke-BlaseTransfer -Model $clone -Order 4,5,6 -Free RadialVelocity,Vsini,Continuum -Verbose | Format-List RadialVelocity*, Vsini*</code>
+/// <para>Fits a saved clone to three orders of Barnard's star jointly, the lines frozen, and shows the RV and v sin i with their uncertainties.</para>
 /// </example>
 /// <example>
-/// <code>$r = $spectrum | Invoke-BlaseTransfer -Model $clone -Telluric $tellurics -Free Default,Telluric; $r | Get-BlaseLine | Export-BlaseLines -Path changes.xlsx</code>
-/// <para>Fits star and tellurics together and writes every line's before and after to Excel.</para>
+/// <code>$clone = Import-BlaseModel ./lte03900.blase.fits
+/// $tellurics = Import-BlaseSpectrum ./telluric/telfit_HPFtemplate_temp286_hum050.csv -Wavelength 8640, 8790 | Invoke-BlaseClone -Normalized
+/// $r = Import-BlaseSpectrum ./hpf/WASP_69_hpf_stack.fits | Invoke-BlaseTransfer -Model $clone -Telluric $tellurics -Free Default,Telluric -BarycentricCorrection 0
+/// $r | Get-BlaseLine | Export-BlaseLines -Path changes.xlsx</code>
+/// <para>Clones a TelFit transmission spectrum, fits star and tellurics together and writes every line's before and after to Excel.</para>
 /// </example>
 /// <example>
-/// <code>$r = $spectrum | Invoke-BlaseTransfer -Model $clone -CheckpointPath ./wasp69.ckpt.fits -CheckpointInterval 5</code>
+/// <code>$wasp = Import-BlaseSpectrum ./hpf/WASP_69_hpf_stack.fits
+/// $r = $wasp | Invoke-BlaseTransfer -Model (Import-BlaseModel ./lte03900.blase.fits) -BarycentricCorrection 0 -CheckpointPath ./wasp69.ckpt.fits -CheckpointInterval 5</code>
 /// <para>Checkpoints the fit every 5 iterations. After Ctrl+C, `Import-BlaseModel ./wasp69.ckpt.fits` gives the transferred lines at
 /// the best point so far (RV, v sin i and R in its provenance), and the same command resumes the fit.</para>
 /// </example>

@@ -13,11 +13,13 @@ namespace Blase.Cmdlets.Transfer;
 /// The RMS is of (data − model)/continuum over the good pixels; χ² uses the spectrum's uncertainties (unit weights without them).</para>
 /// </summary>
 /// <example>
-/// <code>Import-BlaseSpectrum ./template.fits | Measure-BlaseResidual -Model $clone -Wavelength 6000, 6100</code>
-/// <para>The clone's residual against its template between 6000 and 6100 Å.</para>
+/// <code>$clone = Import-BlaseModel ./sun.blase.fits
+/// Import-BlaseSpectrum ./sun.fits | Measure-BlaseResidual -Model $clone -Wavelength 6100, 6200</code>
+/// <para>A saved clone's residual against its template between 6100 and 6200 Å.</para>
 /// </example>
 /// <example>
-/// <code>Import-BlaseSpectrum ./WASP_69_hpf_stack.fits | Measure-BlaseResidual -Model $clone -RadialVelocity -9.6 -Vsini 3 -ResolvingPower 55000</code>
+/// <code>$clone = Import-BlaseModel ./lte03900.blase.fits
+/// Import-BlaseSpectrum ./hpf/WASP_69_hpf_stack.fits | Measure-BlaseResidual -Model $clone -RadialVelocity -9.6 -Vsini 3 -ResolvingPower 55000</code>
 /// <para>How well the clone, shifted and broadened, matches an observed order before any line is adjusted.</para>
 /// </example>
 [Cmdlet(VerbsDiagnostic.Measure, "BlaseResidual")]
