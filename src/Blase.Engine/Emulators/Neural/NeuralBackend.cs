@@ -27,6 +27,13 @@ internal sealed record NeuralParameters(float[][] WeightsT, float[][] Biases)
 /// <summary>All a backend's training holds: the parameters and Adam's first and second moments (shaped as the parameters).</summary>
 internal sealed record NeuralTrainingState(NeuralParameters Parameters, NeuralParameters First, NeuralParameters Second)
 {
+    /// <summary>Training restarted at <paramref name="p"/> (a copy), Adam's moments zero.</summary>
+    public static NeuralTrainingState Fresh(NeuralParameters p)
+    {
+        NeuralParameters Zero() => new(p.WeightsT.Select(w => new float[w.Length]).ToArray(), p.Biases.Select(b => new float[b.Length]).ToArray());
+        return new NeuralTrainingState(p.Copy(), Zero(), Zero());
+    }
+
     /// <summary>The arrays in a fixed order (weights, biases, then each moment's), for a checkpoint; not copies.</summary>
     public float[][] Arrays() => new[] { Parameters, First, Second }.SelectMany(p => p.WeightsT.Concat(p.Biases)).ToArray();
 

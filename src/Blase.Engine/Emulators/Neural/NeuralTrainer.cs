@@ -104,8 +104,7 @@ public static class NeuralTrainer
                     // A step too far (weights overflowing single precision): back to the best network with Adam's moments
                     // cleared and half the rate. Training never goes on from, or returns, non-finite weights.
                     if (++nonFinite > MaxStepBacks) { exit = "NonFinite"; break; }
-                    var zero = new NeuralParameters(best.WeightsT.Select(w => new float[w.Length]).ToArray(), best.Biases.Select(b => new float[b.Length]).ToArray());
-                    backend.Restore(new NeuralTrainingState(best.Copy(), zero, zero.Copy()));
+                    backend.Restore(NeuralTrainingState.Fresh(best));
                     lr /= 2;
                     log?.Invoke($"epoch {epoch}: the loss turned non-finite; back to the best network (epoch {bestEpoch}) at learning rate {lr:G3}");
                     (trainLoss, validLoss) = (double.NaN, double.NaN);
