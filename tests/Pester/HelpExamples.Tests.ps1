@@ -9,7 +9,7 @@
 #   sun.fits, sun_normalized.fits          the 5800 K PHOENIX cut (5000-8000 A) and its normalized version, with
 #                                          the PHOENIX WAVE files beside them (as PHOENIX's downloads lay them out)
 #   lte03900.dat                           the 3900 K PHOENIX Z-band sample (text)
-#   nightly.psd1                           examples/nightly.psd1, its Template pointed at lte03900.dat
+#   nightly.psd1                           examples/nightly.psd1 with lte03900.blase.fits as its Model (no Template to clone)
 #   lte03900.blase.fits                    a clone of the 3900 K Z-band template, 8640-8790 A (Invoke-BlaseClone -Teff 3900)
 #   sun.blase.fits                         a clone of the 5800 K template, 6100-6200 A
 #   igrins-emulator.hdf5                   New-BlaseEmulator of grids/PHOENIX_IGRINS_m075.hdf5, saved
@@ -49,8 +49,9 @@ BeforeAll {
     New-Link (Join-Path $sandbox 'sun_normalized.fits') (Join-Path $phoenix "${sun}_normalized.fits")
     Get-ChildItem (Join-Path $phoenix 'WAVE_*.fits') | ForEach-Object { New-Link (Join-Path $sandbox $_.Name) $_.FullName }
     New-Link (Join-Path $sandbox 'lte03900.dat') (Join-Path $phoenix 'Z_band_test_sample_lte03900-PHOENIX-ACES.dat')
-    $recipe = Import-PowerShellDataFile (Join-Path $repoRoot 'examples' 'nightly.psd1')
-    (Get-Content -Raw (Join-Path $repoRoot 'examples' 'nightly.psd1')).Replace($recipe.Template, (Join-Path $sandbox 'lte03900.dat')) |
+    # The recipe names the sandbox's saved clone as its Model (Template, TemplateSelect and Clone dropped): cloning is
+    # Invoke-BlaseClone's example, and each batch example would otherwise spend most of its minute on it.
+    (Get-Content -Raw (Join-Path $repoRoot 'examples' 'nightly.psd1')) -replace '(?m)^\s*Template\s*=.*$', "    Model = '$(Join-Path $sandbox 'lte03900.blase.fits')'" -replace '(?m)^\s*(TemplateSelect|Clone)\s*=.*$\r?\n', '' |
         Set-Content -LiteralPath (Join-Path $sandbox 'nightly.psd1')
 
     Import-BlaseSpectrum (Join-Path $phoenix 'Z_band_test_sample_lte03900-PHOENIX-ACES.dat') -Wavelength 8640, 8790 |
