@@ -11,7 +11,7 @@ using Blase.Engine.IO.Formats;
 //        [--order 3,4,5] [--bc km/s] [--free Default|…] [--optimizer levenbergmarquardt|lbfgs|adam] [--per-order] [--repeat N] [--device cpu]
 //   dotnet run -c Release --project bench/Blase.Bench -- emulator --grid <starfish hdf5> [--repeat N]
 //   dotnet run -c Release --project bench/Blase.Bench -- batch --recipe <psd1> [--workers 1,2] [--repeat N] <input> [<input> …]
-const string usage = "usage: Blase.Bench read <file>… [--repeat N] | clone --flux <fits> --wave <fits> [--normalized] [--min A --max A] [--prominence P] [--epochs N] [--optimizer adam|lm] [--device cpu|cuda] | transfer --template <file> [--teff K] --data <file> [--order …] [--bc km/s] [--free …] [--per-order] [--device cpu] | emulator --grid <hdf5> [--repeat N] | batch --recipe <psd1> [--workers 1,2] [--repeat N] <input>…";
+const string usage = "usage: Blase.Bench read <file>… [--repeat N] | clone --flux <fits> --wave <fits> [--normalized] [--min A --max A] [--prominence P] [--epochs N] [--optimizer adam|lm] [--device cpu|cuda] | transfer --template <file> [--teff K] --data <file> [--order …] [--bc km/s] [--free …] [--prior l2|l1] [--prior-strength S] [--telluric <file> [--telluric-mask depth]] [--per-order] [--device cpu] | emulator --grid <hdf5> [--repeat N] | batch --recipe <psd1> [--workers 1,2] [--repeat N] <input>…";
 if (args.Length == 0) { Console.Error.WriteLine(usage); return 2; }
 
 var options = Options.Parse(args[1..]);

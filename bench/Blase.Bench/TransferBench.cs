@@ -8,7 +8,7 @@ using Blase.Engine.Transfer;
 /// <summary>
 /// Clones a template over the data's range (±15 Å) and transfers it to the data: one JSON line with seconds (the whole fit,
 /// clone excluded; min and median over --repeat runs), clone_seconds, iterations, rv, rv_sigma, rv_barycentric, vsini,
-/// resolving_power, rms, lines, device; --telluric FILE fits a telluric line model cloned from FILE with the star; with --per-order, also one fit per order (order, rv, rv_sigma) and the reduced χ² of
+/// resolving_power, rms, lines, device; --telluric FILE fits a telluric line model cloned from FILE with the star (--telluric-mask DEPTH: and drops the pixels it absorbs in by more than DEPTH); with --per-order, also one fit per order (order, rv, rv_sigma) and the reduced χ² of
 /// the per-order RVs about the joint one.
 /// </summary>
 internal static class TransferBench
@@ -45,6 +45,9 @@ internal static class TransferBench
             RadialVelocity = o.Get("rv") is { } rv ? double.Parse(rv) : null,
         };
         if (o.Get("free") is { } free) options.Free = Enum.Parse<TransferParameters>(free, ignoreCase: true);
+        if (o.Get("prior") is { } prior) options.Prior = Enum.Parse<PriorKind>(prior, ignoreCase: true);
+        if (o.Get("prior-strength") is { } ps) options.PriorStrength = double.Parse(ps);
+        if (o.Get("telluric-mask") is { } tm) options.TelluricMaskDepth = double.Parse(tm);
         if (telluric is not null) options.Free |= TransferParameters.Telluric;
         if (o.Get("max-iterations") is { } mi) options.MaxIterations = int.Parse(mi);
         if (o.Get("tolerance") is { } tol) options.Tolerance = double.Parse(tol);

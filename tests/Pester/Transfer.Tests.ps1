@@ -45,6 +45,24 @@ Describe 'Invoke-BlaseTransfer' {
         $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
         $err[0].Exception.Message | Should -Match 'PriorScale'
     }
+
+    It 'masks deep tellurics with -TelluricMask, and says a mask needs -Telluric' {
+        # One telluric line 30 % deep (log mode: a = -ln(0.7)/V(0)) in the middle of the order.
+        $shape = [Blase.Engine.Lines.LineShape]::new('PseudoVoigt', 0.03, 0.01)
+        $telluric = [Blase.Engine.Lines.LineModel]::new([double[]]@(8661.0), [double[]]@([math]::Log(-[math]::Log(0.7) / $shape.Value(0))),
+            [double[]]@([math]::Log(0.03)), [double[]]@([math]::Log(0.01)), 'PseudoVoigt', 'Log')
+        $masked = $observed | Invoke-BlaseTransfer -Model $model -Telluric $telluric -TelluricMask 0.02 -BarycentricCorrection 0 -Verbose 4>&1 |
+            Where-Object { $_ -is [Blase.Engine.Transfer.TransferResult] -or $_.Message -match 'masked' }
+        $result = @($masked | Where-Object { $_ -is [Blase.Engine.Transfer.TransferResult] })[0]
+        $result.TelluricMaskDepth | Should -Be 0.02
+        $result.Orders[0].GoodPixels | Should -BeLessThan ($observed.GoodPixelCount - 5)
+        @($masked | Where-Object { $_ -isnot [Blase.Engine.Transfer.TransferResult] }).Count | Should -BeGreaterThan 0
+
+        $out = @($observed | Invoke-BlaseTransfer -Model $model -TelluricMask 0.02 -ErrorVariable err -ErrorAction SilentlyContinue)
+        $out.Count | Should -Be 0
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].Exception.Message | Should -Match 'telluric line model'
+    }
 }
 
 Describe 'Measure-BlaseResidual' {

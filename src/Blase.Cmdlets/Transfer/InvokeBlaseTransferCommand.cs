@@ -23,7 +23,10 @@ namespace Blase.Cmdlets.Transfer;
 /// -BarycentricCorrection gives one; -BarycentricCorrection 0 applies none (for spectra already in the barycentric frame).
 /// -CheckpointPath saves the joint fit's state every -CheckpointInterval iterations and on a stop (Levenberg-Marquardt only), with
 /// the transferred lines at the best point so far (Import-BlaseModel reads them, also after Ctrl+C); the same command with the
-/// same -CheckpointPath resumes and ends with the result of an uninterrupted run.</para>
+/// same -CheckpointPath resumes and ends with the result of an uninterrupted run. Where the template does not match the star
+/// (another temperature), the telluric lines fitted beside lines the template lacks pull the RV: -TelluricMask drops the pixels
+/// the tellurics absorb in (precise-RV practice), and -Free Default,Centers with -Prior L1 lets the few lines the template places
+/// wrongly move alone (on Barnard's star with a 3900 K template, the per-order RVs then agree; README).</para>
 /// </summary>
 /// <example>
 /// <code>$clone = Import-BlaseSpectrum ./lte03900.dat -Wavelength 8640, 8790 | Invoke-BlaseClone -Teff 3900
@@ -34,6 +37,14 @@ namespace Blase.Cmdlets.Transfer;
 /// <code>$clone = Import-BlaseModel ./lte03900.blase.fits
 /// Import-BlaseSpectrum ./hpf/GJ_699_Slope-20181003T013939_R01.optimal.fits | Invoke-BlaseTransfer -Model $clone -Order 4,5,6 -Free RadialVelocity,Vsini,Continuum -Verbose | Format-List RadialVelocity*, Vsini*</code>
 /// <para>Fits a saved clone to three orders of Barnard's star jointly, the lines frozen, and shows the RV and v sin i with their uncertainties.</para>
+/// </example>
+/// <example>
+/// <code>$clone = Import-BlaseModel ./lte03900.blase.fits
+/// $tellurics = Import-BlaseSpectrum ./telluric/telfit_HPFtemplate_temp286_hum050.csv -Wavelength 8650, 8775 | Invoke-BlaseClone -Normalized -Mode Log -Prominence 0.005
+/// Import-BlaseSpectrum ./hpf/GJ_699_Slope-20181003T013939_R01.optimal.fits | Invoke-BlaseTransfer -Model $clone -Order 5 -Telluric $tellurics -TelluricMask 0.02 -Free Default,Centers,Telluric -Prior L1</code>
+/// <para>The recipe for a template that does not match the star (here a 3900 K model for an M4 dwarf): the pixels where the tellurics absorb
+/// more than 2 % are dropped, the shallower tellurics fitted, and each line's centre may move under an L1 prior, so the few lines the
+/// template places wrongly move alone and the rest carry the RV.</para>
 /// </example>
 /// <example>
 /// <code>$clone = Import-BlaseModel ./lte03900.blase.fits
@@ -66,6 +77,11 @@ public sealed class InvokeBlaseTransferCommand : CheckpointedCmdlet
 
     /// <summary>A cloned telluric line model (best in -Mode Log), multiplied with the star before the instrument; it does not shift with RV.</summary>
     [Parameter] public LineModel? Telluric { get; set; }
+
+    /// <summary>Drop the pixels where the -Telluric model absorbs more than this fraction (0.02 = 2 %) within one instrumental FWHM,
+    /// as precise-RV work does, instead of fitting the star through deep tellurics; the telluric lines are still fitted in the
+    /// pixels that remain when -Free includes Telluric. Default: no mask.</summary>
+    [Parameter] [ValidateRange(1e-4, 0.9999)] public double TelluricMask { get; set; }
 
     /// <summary>Only these orders (their numbers in the file); default all that the model reaches.</summary>
     [Parameter] [ArgumentCompleter(typeof(OrderCompleter))] public int[]? Order { get; set; }
@@ -141,6 +157,7 @@ public sealed class InvokeBlaseTransferCommand : CheckpointedCmdlet
         if (bound.ContainsKey(nameof(ContinuumDegree))) o.ContinuumDegree = ContinuumDegree;
         if (bound.ContainsKey(nameof(BarycentricCorrection))) o.BarycentricCorrectionKms = BarycentricCorrection;
         if (bound.ContainsKey(nameof(Optimizer))) o.Optimizer = Optimizer;
+        if (bound.ContainsKey(nameof(TelluricMask))) o.TelluricMaskDepth = TelluricMask;
         if (bound.ContainsKey(nameof(MaxIterations))) o.MaxIterations = MaxIterations;
         try
         {

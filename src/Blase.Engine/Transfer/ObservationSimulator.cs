@@ -7,12 +7,12 @@ namespace Blase.Engine.Transfer;
 /// Simulates an observation of a line model by brute force, independently of the transfer's stages (for injection tests
 /// and the quickstart): the rest-frame lines evaluated at λ/D on a log grid of 0.05 km/s, rotation and LSF as point-sampled
 /// kernels normalized to unit sum, each pixel the mean of 16 sub-samples across its edges, times a continuum, plus Gaussian
-/// noise of σ = continuum/SNR.
+/// noise of σ = continuum/SNR. An optional telluric line model multiplies the rotated star, unshifted, before the LSF.
 /// </summary>
 public static class ObservationSimulator
 {
     public static SpectralOrder Observe(LineModel star, double[] pixelWavelength, double radialVelocityKms, double vsiniKms,
-        double limbDarkening, double resolvingPower, Func<double, double> continuum, double snr, int seed, int order = 0)
+        double limbDarkening, double resolvingPower, Func<double, double> continuum, double snr, int seed, int order = 0, LineModel? telluric = null)
     {
         const double stepKms = 0.05;
         double c = DopplerShift.SpeedOfLightKms, sigmaV = c / (LineShape.FwhmPerSigma * resolvingPower);
@@ -38,7 +38,16 @@ public static class ObservationSimulator
             return Math.Abs(u) >= 1 ? 0 : 2 * (1 - eps) * Math.Sqrt(1 - u * u) + Math.PI * eps / 2 * (1 - u * u);
         }, (int)Math.Ceiling(vsiniKms / stepKms));
         var lsf = Kernel(v => Math.Exp(-0.5 * v * v / (sigmaV * sigmaV)), (int)Math.Ceiling(7 * sigmaV / stepKms));
-        var smooth = Convolve(Convolve(s, rot), lsf);
+        var rotated = Convolve(s, rot);
+        if (telluric is not null)
+        {
+            var t = telluric.Clone();
+            t.WingCut = null;
+            using var tk = new LineKernels(t, grid);
+            var lnT = tk.LogFlux();
+            for (int j = 0; j < rotated.Length; j++) rotated[j] *= Math.Exp(lnT[j]);
+        }
+        var smooth = Convolve(rotated, lsf);
 
         int n = pixelWavelength.Length;
         var flux = new double[n];

@@ -108,7 +108,7 @@ internal sealed class OrderModel : IDisposable
     public double[] Weight => _weight;
 
     /// <summary>Lines whose window, shifted by any RV within reach of <paramref name="rv"/>, touches the grid.</summary>
-    private static int[] LinesReaching(LineModel m, FineGrid g, double rv, double reachKms)
+    internal static int[] LinesReaching(LineModel m, FineGrid g, double rv, double reachKms)
     {
         double lo = g.Wavelength[0], hi = g.Wavelength[^1];
         double dLo = DopplerShift.Factor(rv - reachKms), dHi = DopplerShift.Factor(rv + reachKms);

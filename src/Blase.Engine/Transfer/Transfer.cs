@@ -56,6 +56,7 @@ public static class Transfer
             orders.Any(q => m.Center[j] * d0 >= q.MinWavelength - 5 && m.Center[j] * d1 <= q.MaxWavelength + 5));
         double stepKms = o.FineStepKms ?? Math.Min(FineGrid.ChooseStep(star, InRange(star, dMax, dMin), o.ResolvingPower),
             tell is null ? double.PositiveInfinity : FineGrid.ChooseStep(tell, InRange(tell, 1, 1), o.ResolvingPower));
+        if (o.TelluricMaskDepth is double depth) orders = MaskTellurics(orders, tell, depth, o, stepKms, Note);
         var bulk = new BulkParameters { RadialVelocity = o.RadialVelocity ?? 0, VsiniParameter = o.Vsini, LnResolvingPower = Math.Log(o.ResolvingPower) };
         var weights = orders.Select(Weights).ToArray();
         if (orders.Any(q => q.Uncertainty is null)) Note("orders without uncertainties are weighted equally; errors are scaled by the residuals");
@@ -218,6 +219,7 @@ public static class Transfer
                 Telluric = tell,
                 ModelSpectrum = modelSpectrum,
                 Free = o.Free,
+                TelluricMaskDepth = o.TelluricMaskDepth,
                 Optimizer = o.Optimizer.ToString(),
                 Iterations = iterations,
                 Evaluations = evaluations,
@@ -354,6 +356,24 @@ public static class Transfer
             if (ord.GoodPixelCount < o.ContinuumDegree + 4) { note($"order {ord.Number}: skipped, {ord.GoodPixelCount} good pixels"); continue; }
             kept.Add(ord);
         }
+        return kept;
+    }
+
+    /// <summary>The orders without the pixels the telluric model absorbs in by more than <paramref name="depth"/>
+    /// (<see cref="TelluricMask"/>), each noted; orders left with too few good pixels for the continuum are skipped.</summary>
+    private static List<SpectralOrder> MaskTellurics(List<SpectralOrder> orders, LineModel? telluric, double depth, TransferOptions o, double stepKms, Action<string> note)
+    {
+        if (telluric is null) throw new ArgumentException("a telluric mask needs a telluric line model to say where the tellurics absorb");
+        if (!(depth > 0 && depth < 1)) throw new ArgumentOutOfRangeException(nameof(o), $"the telluric mask depth must lie between 0 and 1 (got {depth})");
+        var kept = new List<SpectralOrder>();
+        foreach (var order in orders)
+        {
+            var masked = TelluricMask.Apply(order, telluric, depth, o.ResolvingPower, stepKms, out int dropped);
+            note($"order {order.Number}: masked {dropped} of {order.GoodPixelCount} pixels where the tellurics absorb more than {depth:P1}");
+            if (masked.GoodPixelCount < o.ContinuumDegree + 4) { note($"order {order.Number}: skipped, {masked.GoodPixelCount} good pixels outside the tellurics"); continue; }
+            kept.Add(masked);
+        }
+        if (kept.Count == 0) throw new BlaseDataException($"the tellurics absorb more than {depth:P1} over every order; use a larger -TelluricMask");
         return kept;
     }
 

@@ -72,6 +72,9 @@ public sealed class TransferOptions
     /// <summary>Linear limb-darkening coefficient ε of the rotation kernel.</summary>
     public double LimbDarkening { get; set; } = 0.6;
     public int ContinuumDegree { get; set; } = 3;
+    /// <summary>Drop the pixels where the telluric model absorbs more than this (0.02 = 2 %) within one instrumental FWHM
+    /// (<see cref="TelluricMask"/>); null keeps every pixel and fits the tellurics there.</summary>
+    public double? TelluricMaskDepth { get; set; }
     /// <summary>Barycentric correction (km/s) to add to the fitted RV; when null, the spectrum's header value (if any). 0 = none.</summary>
     public double? BarycentricCorrectionKms { get; set; }
     /// <summary>Fine-grid step (km/s); when null, chosen from the lines' widths and R (<see cref="FineGrid.ChooseStep"/>).</summary>

@@ -75,6 +75,8 @@ public sealed class TransferResult
     /// <summary>The model on the data's pixels (with continuum), one order per fitted order.</summary>
     public required Spectrum ModelSpectrum { get; init; }
     public required TransferParameters Free { get; init; }
+    /// <summary>The telluric absorption beyond which pixels were dropped (0.02 = 2 %); null when none were.</summary>
+    public double? TelluricMaskDepth { get; init; }
     public required string Optimizer { get; init; }
     public int Iterations { get; init; }
     public int Evaluations { get; init; }
