@@ -284,6 +284,25 @@ public class TransferStatisticsTests
     }
 
     [Fact]
+    public void Telluric_pseudo_lines_wider_than_the_limit_stay_as_cloned_while_the_narrow_ones_are_fitted()
+    {
+        // A telluric line (σ 0.03 Å) and a broad depression (σ 2 Å, 12 resolution elements), both deeper in the data than in
+        // the model the fit is given.
+        var star = ObservationSimulator.SyntheticLines(60, 8651, 8679, 8);
+        var truth = new LineModel(new[] { 8662.0, 8668.0 }, new[] { Math.Log(0.02), Math.Log(0.3) }, new[] { Math.Log(0.03), Math.Log(2.0) },
+            new[] { Math.Log(0.01), Math.Log(0.5) }, ProfileShape.PseudoVoigt, CombinationMode.Log);
+        var model = truth.Clone();
+        model.LnAmplitude[0] -= 0.5;
+        model.LnAmplitude[1] -= 0.5;
+        var data = new Spectrum(new[] { ObservationSimulator.Observe(star, Pixels, 0, 3, 0.6, 55_000, _ => 1, 300, 4, telluric: truth) });
+        var r = Blase.Engine.Transfer.Transfer.Fit(data, star, model, new TransferOptions { RadialVelocity = 0, BarycentricCorrectionKms = 0, Free = TransferParameters.Default | TransferParameters.Telluric });
+        Assert.True(Math.Abs(r.Telluric!.LnAmplitude[0] - truth.LnAmplitude[0]) < 0.1, $"the narrow line's ln a {r.Telluric.LnAmplitude[0]:F3}, truth {truth.LnAmplitude[0]:F3}");
+        Assert.Equal(model.LnAmplitude[1], r.Telluric.LnAmplitude[1]);
+        Assert.Equal(model.LnSigma[1], r.Telluric.LnSigma[1]);
+        Assert.Contains(r.Notes, n => n.Contains("stay as cloned: 1 of 2"));
+    }
+
+    [Fact]
     public void Cross_validation_picks_a_strong_prior_when_the_star_is_the_template_and_a_weak_one_when_it_is_not()
     {
         var template = ObservationSimulator.SyntheticLines(70, 8649, 8676, 5);

@@ -57,6 +57,8 @@ public static class Transfer
         double stepKms = o.FineStepKms ?? Math.Min(FineGrid.ChooseStep(star, InRange(star, dMax, dMin), o.ResolvingPower),
             tell is null ? double.PositiveInfinity : FineGrid.ChooseStep(tell, InRange(tell, 1, 1), o.ResolvingPower));
         if (o.TelluricMaskDepth is double depth) orders = MaskTellurics(orders, tell, depth, o, stepKms, Note);
+        if (tell is not null && o.Free.HasFlag(TransferParameters.Telluric) && Enumerable.Range(0, tell.Count).Count(j => TransferObjective.HoldsTelluric(tell, j, o)) is > 0 and int held)
+            Note($"telluric lines wider than {o.TelluricMaxFreeFwhm:G3} resolution elements (pseudo-lines of the transmission's broad depressions) stay as cloned: {held} of {tell.Count}");
         var bulk = new BulkParameters { RadialVelocity = o.RadialVelocity ?? 0, VsiniParameter = o.Vsini, LnResolvingPower = Math.Log(o.ResolvingPower) };
         var weights = orders.Select(Weights).ToArray();
         if (orders.Any(q => q.Uncertainty is null)) Note("orders without uncertainties are weighted equally; errors are scaled by the residuals");

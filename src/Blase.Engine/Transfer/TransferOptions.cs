@@ -75,6 +75,10 @@ public sealed class TransferOptions
     /// <summary>Drop the pixels where the telluric model absorbs more than this (0.02 = 2 %) within one instrumental FWHM
     /// (<see cref="TelluricMask"/>); null keeps every pixel and fits the tellurics there.</summary>
     public double? TelluricMaskDepth { get; set; }
+    /// <summary>Telluric lines with an FWHM above this many resolution elements (λ/R) stay at their cloned values: no molecular
+    /// line of Earth's atmosphere is that wide, so they are a clone's pseudo-lines for the transmission's broad depressions,
+    /// which trade with the continuum and run away when freed (<see cref="TransferObjective.HoldsTelluric"/>).</summary>
+    public double TelluricMaxFreeFwhm { get; set; } = 6;
     /// <summary>Barycentric correction (km/s) to add to the fitted RV; when null, the spectrum's header value (if any). 0 = none.</summary>
     public double? BarycentricCorrectionKms { get; set; }
     /// <summary>Fine-grid step (km/s); when null, chosen from the lines' widths and R (<see cref="FineGrid.ChooseStep"/>).</summary>
