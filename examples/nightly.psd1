@@ -7,6 +7,7 @@
     Template       = '../../shared/data/phoenix/Z_band_test_sample_lte03900-PHOENIX-ACES.dat'
     TemplateSelect = @{ Wavelength = 8630, 8800 }
     Clone          = @{ Teff = 3900 }
+    # Telluric = 'tellurics.blase.fits'   # a saved telluric clone, fitted with the star (and e.g. TelluricMask = 0.02 below)
     # Each input: the part the template covers.
     Select         = @{ Wavelength = 8660, 8760 }
     # RV, v sin i and the continuum free, the lines as cloned: robust on a nightly mix of targets. The barycentric

@@ -57,6 +57,8 @@ Describe 'Invoke-BlaseBatch recipes' {
         @{ Case = 'neither Template nor Model'; Recipe = @{ Transfer = @{} }; Message = '*exactly one of Template*' }
         @{ Case = 'a parameter Invoke-BlaseTransfer does not have'; Recipe = @{ Model = 'MODEL'; Transfer = @{ Bogus = 1 } }; Message = "*'Bogus'*Invoke-BlaseTransfer*" }
         @{ Case = 'a parameter the batch sets itself'; Recipe = @{ Model = 'MODEL'; Transfer = @{ Model = 'x' } }; Message = "*'Model'*sets*" }
+        @{ Case = 'a telluric model given as a Transfer parameter'; Recipe = @{ Model = 'MODEL'; Transfer = @{ Telluric = 'x' } }; Message = "*'Telluric'*sets*" }
+        @{ Case = 'a missing telluric file'; Recipe = @{ Model = 'MODEL'; Telluric = 'no-such-tellurics.fits' }; Message = '*Telluric file does not exist*' }
         @{ Case = 'an unknown output'; Recipe = @{ Model = 'MODEL'; Outputs = 'Pdf' }; Message = "*Outputs has 'Pdf'*" }
         @{ Case = 'a missing template file'; Recipe = @{ Template = 'no-such-template.fits' }; Message = '*does not exist*' }
         @{ Case = 'a recipe file that is not .psd1'; Recipe = 'MODEL'; Message = '*.psd1*' }
@@ -127,6 +129,32 @@ Describe 'Invoke-BlaseBatch on simulated spectra' {
         $r.Outcome | Should -Be @('Failed', 'Skipped', 'Skipped')
         $r = @(Invoke-BlaseBatch -Recipe $recipe -LiteralPath (Join-Path $inputs 'star-a.fits') -OutputDirectory $out -Force)
         $r.Outcome | Should -Be 'Reduced'
+    }
+
+    It 'fits a saved telluric model the recipe names, and redoes an input when that file changes' {
+        # Two tellurics 30 % deep (log mode: a = -ln(0.7)/V(0)) in the observation of the model at RV -25 km/s.
+        $shape = [Blase.Engine.Lines.LineShape]::new('PseudoVoigt', 0.03, 0.01)
+        $a = [math]::Log(-[math]::Log(0.7) / $shape.Value(0))
+        $telluric = [Blase.Engine.Lines.LineModel]::new([double[]]@(8656.0, 8660.0), [double[]]@($a, $a),
+            [double[]]@([math]::Log(0.03), [math]::Log(0.03)), [double[]]@([math]::Log(0.01), [math]::Log(0.01)), 'PseudoVoigt', 'Log')
+        $tellPath = Join-Path $dir 'tellurics.blase.fits'
+        $null = $telluric | Save-BlaseModel -Path $tellPath
+        $order = [Blase.Engine.Transfer.ObservationSimulator]::Observe($model, $pixels, -25.0, 4.0, 0.6, 55000, $flat, 300, 5, 0, $telluric)
+        $file = Join-Path $dir 'star-t.fits'
+        $null = [Blase.Engine.Spectra.Spectrum]::new([Blase.Engine.Spectra.SpectralOrder[]]@($order)) | Export-BlaseSpectrum -Path $file
+        $withTellurics = @{ Model = $modelPath; Telluric = $tellPath
+            Transfer = @{ BarycentricCorrection = 0; Free = 'RadialVelocity', 'Continuum', 'Telluric'; Vsini = 4; RadialVelocitySearch = 100; TelluricMask = 0.02 } }
+        $tout = Join-Path $dir 'tellurics'
+        $r = Invoke-BlaseBatch -Recipe $withTellurics -LiteralPath $file -OutputDirectory $tout -Verbose 4>&1
+        $verbose = @($r | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
+        $verbose | Should -Contain "telluric model: 2 lines from $tellPath"
+        $result = @($r | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })[0]
+        $result.Outcome | Should -Be 'Reduced'
+        [math]::Abs($result.RadialVelocityKms + 25) | Should -BeLessThan (4 * $result.RadialVelocityErrorKms + 0.05)
+        (Invoke-BlaseBatch -Recipe $withTellurics -LiteralPath $file -OutputDirectory $tout).Outcome | Should -Be 'Skipped'
+        $telluric.LnAmplitude[0] += 0.1
+        $null = $telluric | Save-BlaseModel -Path $tellPath -Force
+        (Invoke-BlaseBatch -Recipe $withTellurics -LiteralPath $file -OutputDirectory $tout).Outcome | Should -Be 'Reduced'
     }
 
     It 'redoes an input whose output was changed, or when the recipe changes' {

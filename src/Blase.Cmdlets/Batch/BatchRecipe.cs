@@ -22,6 +22,7 @@ namespace Blase.Cmdlets.Batch;
 ///     TemplateSelect = @{ Wavelength = 8630, 8800 }    # Select-BlaseSpectrum on the template before cloning
 ///     Clone          = @{ Teff = 3900 }                # Invoke-BlaseClone parameters
 ///     Select         = @{ Wavelength = 8660, 8760 }    # Select-BlaseSpectrum on each input
+///     Telluric       = 'tellurics.blase.fits'          # optional: a saved telluric line model (Invoke-BlaseTransfer -Telluric)
 ///     Transfer       = @{ BarycentricCorrection = 0 }  # Invoke-BlaseTransfer parameters
 ///     Outputs        = 'Result', 'Lines'               # and/or Model; default Result, Lines
 /// }
@@ -31,7 +32,7 @@ namespace Blase.Cmdlets.Batch;
 /// </summary>
 public sealed class BatchRecipe
 {
-    private static readonly string[] Keys = { "Template", "TemplateSelect", "Clone", "Model", "Select", "Transfer", "Outputs" };
+    private static readonly string[] Keys = { "Template", "TemplateSelect", "Clone", "Model", "Telluric", "Select", "Transfer", "Outputs" };
 
     /// <summary>Each section, the cmdlet it is splatted onto, and the parameters the batch sets itself.</summary>
     private static readonly (string Key, Type Cmdlet, string[] Reserved)[] Sections =
@@ -39,11 +40,12 @@ public sealed class BatchRecipe
         ("TemplateSelect", typeof(SelectBlaseSpectrumCommand), new[] { "Spectrum", "InputObject" }),
         ("Clone", typeof(InvokeBlaseCloneCommand), new[] { "Spectrum", "InputObject" }),
         ("Select", typeof(SelectBlaseSpectrumCommand), new[] { "Spectrum", "InputObject" }),
-        ("Transfer", typeof(InvokeBlaseTransferCommand), new[] { "Model", "Spectrum", "InputObject" }),
+        ("Transfer", typeof(InvokeBlaseTransferCommand), new[] { "Model", "Telluric", "Spectrum", "InputObject" }),
     };
 
-    private BatchRecipe(string? template, string? model, Hashtable templateSelect, Hashtable clone, Hashtable select, Hashtable transfer, BatchOutput outputs, string sha, string cloneSha)
+    private BatchRecipe(string? template, string? model, string? telluric, Hashtable templateSelect, Hashtable clone, Hashtable select, Hashtable transfer, BatchOutput outputs, string sha, string cloneSha)
     {
+        TelluricPath = telluric;
         CloneSha256 = cloneSha;
         TemplatePath = template;
         ModelPath = model;
@@ -58,6 +60,8 @@ public sealed class BatchRecipe
     /// <summary>The template spectrum to clone (full path), or null when <see cref="ModelPath"/> gives a saved model.</summary>
     public string? TemplatePath { get; }
     public string? ModelPath { get; }
+    /// <summary>A saved telluric line model fitted with the star (full path), or null for none.</summary>
+    public string? TelluricPath { get; }
     public Hashtable TemplateSelect { get; }
     public Hashtable Clone { get; }
     public Hashtable Select { get; }
@@ -111,7 +115,7 @@ public sealed class BatchRecipe
             if (!System.IO.File.Exists(full)) throw new FileNotFoundException($"the recipe's {key} file does not exist: {full}", full);
             return full;
         }
-        string? template = FileOf("Template"), model = FileOf("Model");
+        string? template = FileOf("Template"), model = FileOf("Model"), telluric = FileOf("Telluric");
         if ((template is null) == (model is null)) throw new ArgumentException("the recipe needs exactly one of Template (a spectrum to clone) and Model (a saved line model)");
         if (model is not null && (Get("Clone") is not null || Get("TemplateSelect") is not null))
             throw new ArgumentException("Clone and TemplateSelect apply to a Template; a recipe with a Model has neither");
@@ -132,10 +136,12 @@ public sealed class BatchRecipe
             ["model"] = model is null ? null : "sha256:" + FileDigest.Sha256(model),
             ["outputs"] = outputs.ToString(),
         };
+        // Only a recipe that has one hashes a telluric model: recipes without keep the hash their manifests record.
+        if (telluric is not null) canonical["telluric"] = "sha256:" + FileDigest.Sha256(telluric);
         foreach (var (key, section) in sections) canonical[key] = section;
         string sha = FileDigest.Sha256Text(RecipeText.Canonical(canonical));
         string cloneSha = FileDigest.Sha256Text(RecipeText.Canonical(new object?[] { canonical["template"], canonical["model"], sections["TemplateSelect"], sections["Clone"] }));
-        return new BatchRecipe(template, model, sections["TemplateSelect"], sections["Clone"], sections["Select"], sections["Transfer"], outputs, sha, cloneSha);
+        return new BatchRecipe(template, model, telluric, sections["TemplateSelect"], sections["Clone"], sections["Select"], sections["Transfer"], outputs, sha, cloneSha);
     }
 
     /// <summary>A section as a hashtable of that cmdlet's parameters (names or aliases, as typed), each checked to exist.</summary>
@@ -189,6 +195,7 @@ public sealed class BatchRecipe
         var s = new StringBuilder("# Written by Invoke-BlaseBatch for the tasks of a Slurm job; the recipe it was given, with full paths.\n@{\n");
         if (TemplatePath is not null) s.Append("    Template = ").Append(Literal(TemplatePath)).Append('\n');
         if (ModelPath is not null) s.Append("    Model = ").Append(Literal(ModelPath)).Append('\n');
+        if (TelluricPath is not null) s.Append("    Telluric = ").Append(Literal(TelluricPath)).Append('\n');
         foreach (var (key, table) in new[] { ("TemplateSelect", TemplateSelect), ("Clone", Clone), ("Select", Select), ("Transfer", Transfer) })
             if (table.Count > 0) s.Append("    ").Append(key).Append(" = ").Append(Literal(table)).Append('\n');
         s.Append("    Outputs = ").Append(Literal(BatchLayout.Each(Outputs).Select(o => o.ToString()).ToArray())).Append("\n}\n");

@@ -62,7 +62,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
     private CancellationTokenSource? _cancel;
     private readonly ConcurrentDictionary<PowerShell, byte> _running = new();
 
-    /// <summary>The recipe: a .psd1 settings file, a hashtable, or a script block that returns one (run once, before any input), with Template (a spectrum to clone) or Model (a saved line model), and optionally TemplateSelect, Clone, Select, Transfer (hashtables of those cmdlets' parameters) and Outputs (Result, Lines, Model).</summary>
+    /// <summary>The recipe: a .psd1 settings file, a hashtable, or a script block that returns one (run once, before any input), with Template (a spectrum to clone) or Model (a saved line model), and optionally Telluric (a saved telluric line model), TemplateSelect, Clone, Select, Transfer (hashtables of those cmdlets' parameters) and Outputs (Result, Lines, Model).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
     public object Recipe { get; set; } = null!;
@@ -230,7 +230,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
         WriteProgress(progress);
         using var pool = Pool(ThrottleLimit);
         var model = PrepareModel(recipe, outDir, pool, progress);
-        if (model is null) return;
+        if (model is null || !LoadTelluric(recipe, out var telluric)) return;
 
         var finished = new BlockingCollection<(int Index, BatchResult Result, string[] Warnings)>();
         var worker = Task.Run(() =>
@@ -239,7 +239,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
             {
                 Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = ThrottleLimit, CancellationToken = _cancel.Token }, i =>
                 {
-                    var (r, warnings) = Reduce(recipe, model, pool, inputs[i], outDir);
+                    var (r, warnings) = Reduce(recipe, model, telluric, pool, inputs[i], outDir);
                     finished.Add((i, r, warnings));
                 });
             }
@@ -335,8 +335,32 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
         }
     }
 
+    /// <summary>The recipe's telluric model, read once (none without a Telluric key); false, with a terminating error, when it cannot be read.</summary>
+    private bool LoadTelluric(BatchRecipe recipe, out LineModel? telluric)
+    {
+        telluric = null;
+        if (recipe.TelluricPath is null) return true;
+        try
+        {
+            telluric = LineModelFile.Load(recipe.TelluricPath);
+            WriteVerbose($"telluric model: {telluric.Count} lines from {recipe.TelluricPath}");
+            return true;
+        }
+        catch (BlaseDataException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "Blase.BadTelluric", ErrorCategory.InvalidData, recipe.TelluricPath)
+            {
+                ErrorDetails = new ErrorDetails($"recipe: the telluric model could not be read: {e.Message}")
+                {
+                    RecommendedAction = "Check the recipe's Telluric file with Import-BlaseModel; save a telluric clone with Save-BlaseModel.",
+                },
+            });
+            return false;
+        }
+    }
+
     /// <summary>One input, start to end, on a worker thread: fit, outputs, manifest last. Never throws (but for cancellation).</summary>
-    private (BatchResult, string[]) Reduce(BatchRecipe recipe, LineModel model, RunspacePool pool, string input, string outDir)
+    private (BatchResult, string[]) Reduce(BatchRecipe recipe, LineModel model, LineModel? telluric, RunspacePool pool, string input, string outDir)
     {
         var layout = new BatchLayout(outDir, input);
         var clock = Stopwatch.StartNew();
@@ -350,6 +374,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
             ps.AddCommand("Import-BlaseSpectrum").AddParameter("LiteralPath", input).AddParameter("ErrorAction", "Stop");
             if (recipe.Select.Count > 0) ps.AddCommand("Select-BlaseSpectrum").AddParameters(recipe.Select).AddParameter("ErrorAction", "Stop");
             ps.AddCommand("Invoke-BlaseTransfer").AddParameter("Model", model).AddParameters(recipe.Transfer).AddParameter("ErrorAction", "Stop");
+            if (telluric is not null) ps.AddParameter("Telluric", telluric);
             var fits = ps.Invoke().Select(o => o.BaseObject).OfType<TransferResult>().ToList();
             _cancel!.Token.ThrowIfCancellationRequested();
             if (fits.Count != 1)
@@ -439,7 +464,7 @@ public sealed class InvokeBlaseBatchCommand : BlaseCmdlet
         string stage = BatchLayout.SlurmStage(outDir, tag);
         // Clone once here, so that no task clones (they read the cached clone).
         using (var pool = Pool(1))
-            if (PrepareModel(recipe, outDir, pool, new ProgressRecord(7, "Invoke-BlaseBatch", "preparing the model")) is null) return false;
+            if (PrepareModel(recipe, outDir, pool, new ProgressRecord(7, "Invoke-BlaseBatch", "preparing the model")) is null || !LoadTelluric(recipe, out _)) return false;
         Directory.CreateDirectory(stage);
         string recipeFile = System.IO.Path.Combine(stage, "recipe.psd1");
         string inputList = System.IO.Path.Combine(stage, "inputs.txt");
