@@ -23,7 +23,8 @@ internal static class TelluricMask
         if (lines.Length == 0) return order;
         var local = telluric.Subset(lines);
         local.WingCut = null;
-        var lnT = new LineKernels(local, grid.Wavelength).LogFlux();
+        using var kernels = new LineKernels(local, grid.Wavelength);
+        var lnT = kernels.LogFlux();
         double lnLimit = Math.Log(1 - depth);
         int half = (int)Math.Ceiling(fwhmKms / stepKms);
         var mask = (bool[])order.Mask.Clone();

@@ -22,6 +22,11 @@ public static class Transfer
         if (o.Checkpoint is not null && o.Optimizer != TransferOptimizer.LevenbergMarquardt)
             throw new ArgumentException($"-CheckpointPath covers the Levenberg–Marquardt transfer (the default optimizer), not {o.Optimizer}");
         if (!(o.ResolvingPower > 0)) throw new ArgumentOutOfRangeException(nameof(o), $"the resolving power must be positive (got {o.ResolvingPower})");
+        if (o.TelluricMaskDepth is double maskDepth)
+        {
+            if (telluric is null) throw new ArgumentException("a telluric mask needs a telluric line model to say where the tellurics absorb");
+            if (!(maskDepth > 0 && maskDepth < 1)) throw new ArgumentOutOfRangeException(nameof(o), $"the telluric mask depth must lie between 0 and 1 (got {maskDepth})");
+        }
         var sw = Stopwatch.StartNew();
         var notes = new List<string>();
         void Note(string s) { notes.Add(s); note?.Invoke(s); }
@@ -56,7 +61,7 @@ public static class Transfer
             orders.Any(q => m.Center[j] * d0 >= q.MinWavelength - 5 && m.Center[j] * d1 <= q.MaxWavelength + 5));
         double stepKms = o.FineStepKms ?? Math.Min(FineGrid.ChooseStep(star, InRange(star, dMax, dMin), o.ResolvingPower),
             tell is null ? double.PositiveInfinity : FineGrid.ChooseStep(tell, InRange(tell, 1, 1), o.ResolvingPower));
-        if (o.TelluricMaskDepth is double depth) orders = MaskTellurics(orders, tell, depth, o, stepKms, Note);
+        if (o.TelluricMaskDepth is double depth) orders = MaskTellurics(orders, tell!, depth, o, stepKms, Note);
         if (tell is not null && o.Free.HasFlag(TransferParameters.Telluric) && Enumerable.Range(0, tell.Count).Count(j => TransferObjective.HoldsTelluric(tell, j, o)) is > 0 and int held)
             Note($"telluric lines wider than {o.TelluricMaxFreeFwhm:G3} resolution elements (pseudo-lines of the transmission's broad depressions) stay as cloned: {held} of {tell.Count}");
         var bulk = new BulkParameters { RadialVelocity = o.RadialVelocity ?? 0, VsiniParameter = o.Vsini, LnResolvingPower = Math.Log(o.ResolvingPower) };
@@ -363,10 +368,8 @@ public static class Transfer
 
     /// <summary>The orders without the pixels the telluric model absorbs in by more than <paramref name="depth"/>
     /// (<see cref="TelluricMask"/>), each noted; orders left with too few good pixels for the continuum are skipped.</summary>
-    private static List<SpectralOrder> MaskTellurics(List<SpectralOrder> orders, LineModel? telluric, double depth, TransferOptions o, double stepKms, Action<string> note)
+    private static List<SpectralOrder> MaskTellurics(List<SpectralOrder> orders, LineModel telluric, double depth, TransferOptions o, double stepKms, Action<string> note)
     {
-        if (telluric is null) throw new ArgumentException("a telluric mask needs a telluric line model to say where the tellurics absorb");
-        if (!(depth > 0 && depth < 1)) throw new ArgumentOutOfRangeException(nameof(o), $"the telluric mask depth must lie between 0 and 1 (got {depth})");
         var kept = new List<SpectralOrder>();
         foreach (var order in orders)
         {
